@@ -1,0 +1,30 @@
+import { runHelp } from './commands/help.ts';
+import { runTest } from './commands/test.ts';
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Absent while the command is not built yet: the CLI says so and exits 2. */
+  run?: (args: string[]) => Promise<number>;
+}
+
+export const commands: Command[] = [
+  { name: 'help', summary: 'list the commands', run: async () => runHelp(commands) },
+  { name: 'test', summary: 'run every test of the workspace; ends with "N passed, N failed"', run: runTest },
+  { name: 'demo', summary: 'run a real multi-round SPPO run on the embedded task and print the report' },
+  { name: 'up', summary: 'start the emulator, the gateway and one worker of each service on loopback' },
+  { name: 'run', summary: 'submit a run recipe (YAML) to a gateway and follow it to the end' },
+  { name: 'init-model', summary: 'write a random-init Llama-family checkpoint folder' },
+  { name: 'score', summary: 'summed log-probabilities of responses under a checkpoint' },
+  { name: 'generate', summary: 'sample K responses per prompt from a checkpoint' },
+  { name: 'sft', summary: 'supervised fine-tuning of a checkpoint on prompt/response rows' },
+  { name: 'train', summary: 'one SPPO round (or DPO/IPO) from a triplets file to a new checkpoint' },
+  { name: 'judge', summary: 'score a generations file with a pairwise judge and write triplets' },
+  { name: 'judge-train', summary: 'train a mini-PairRM pairwise judge from preference pairs' },
+  { name: 'bench', summary: 'run a benchmark against its peer and print JSON' },
+  { name: 'deploy', summary: 'deploy the CDK stack and the gateway worker' },
+];
+
+export function findCommand(name: string): Command | undefined {
+  return commands.find((command) => command.name === name || (name === '--help' && command.name === 'help'));
+}

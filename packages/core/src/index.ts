@@ -1,1 +1,35 @@
-export {};
+// Public API of @sppo/core: the pure SPPO domain (schemas, preference maths, loss references,
+// S3 key layout, round state machine). This file only re-exports.
+
+export * from './errors.ts';
+export * from './ids.ts';
+
+// run config
+export * from './config/training-args.ts';
+export * from './config/run-config.ts';
+export { applyOverrides, formatConfigIssues, parseOverrideArgs, parseRunConfig, parseTrainingArgs } from './config/parse.ts';
+export { formatPath, toValidationIssues } from './config/issues.ts';
+
+// messages, rows, records, metrics
+export * from './schemas/messages.ts';
+export * from './schemas/rows.ts';
+export * from './schemas/records.ts';
+export * from './schemas/metrics.ts';
+export * from './schemas/jsonl.ts';
+
+// prompts
+export * from './prompts/plan.ts';
+
+// preference maths
+export * from './preference/sigmoid.ts';
+export * from './preference/matrix.ts';
+export * from './preference/triplets.ts';
+
+// losses and schedule
+export * from './loss/reference.ts';
+export * from './loss/schedule.ts';
+
+// S3 keys and the round state machine
+export * from './keys.ts';
+export * from './state/run-state.ts';
+export * from './state/machine.ts';

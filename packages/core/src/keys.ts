@@ -1,0 +1,163 @@
+/**
+ * S3 key layout (ARCHITECTURE 3.2). One bucket; every key is derived from a validated run id,
+ * round and shard (plus a validated file name), so nothing a user sends becomes a raw key.
+ *
+ *   runs/{run}/run.json                                   resolved config, written once at creation
+ *   runs/{run}/status.json                                run status (state machine set_status/complete_run)
+ *   runs/{run}/prompts/prompts.jsonl                      the prompt pool, {prompt_id, prompt} per line
+ *   runs/{run}/round={t}/_manifest.json                   written once when round t starts
+ *   runs/{run}/round={t}/generations/shard={i}.jsonl
+ *   runs/{run}/round={t}/triplets/shard={i}.jsonl
+ *   runs/{run}/round={t}/metrics.json
+ *   runs/{run}/round={t}/train-state/{file}               resumable trainer state (every save_steps)
+ *   runs/{run}/round={t}/_enqueued/judge-{i} | train      "stage started" markers (state machine)
+ *   runs/{run}/checkpoints/{t}/{file}                     HF-style checkpoint; t = 0 is the base model
+ *   runs/{run}/checkpoints/{t}/_COMPLETE                  written LAST: without it the checkpoint does not exist
+ *   runs/{run}/failures/{stage}-{t}[-{i}].json            dead-lettered units with their reason
+ */
+import { assertFileName, assertRound, assertRunId, assertShard, MAX_ROUND, MAX_SHARD } from './ids.ts';
+import type { Stage } from './schemas/messages.ts';
+
+export const RUNS_PREFIX = 'runs/';
+export const COMPLETE_MARKER = '_COMPLETE';
+
+/** `runs/{run}/`: list this to derive a run's whole state. */
+export function runPrefix(run: string): string {
+  return `${RUNS_PREFIX}${assertRunId(run)}/`;
+}
+export function runConfigKey(run: string): string {
+  return `${runPrefix(run)}run.json`;
+}
+export function runStatusKey(run: string): string {
+  return `${runPrefix(run)}status.json`;
+}
+export function promptsKey(run: string): string {
+  return `${runPrefix(run)}prompts/prompts.jsonl`;
+}
+export function roundPrefix(run: string, t: number): string {
+  return `${runPrefix(run)}round=${assertRound(t)}/`;
+}
+export function manifestKey(run: string, t: number): string {
+  return `${roundPrefix(run, t)}_manifest.json`;
+}
+export function generationsPrefix(run: string, t: number): string {
+  return `${roundPrefix(run, t)}generations/`;
+}
+export function generationShardKey(run: string, t: number, i: number): string {
+  return `${generationsPrefix(run, t)}shard=${assertShard(i)}.jsonl`;
+}
+export function tripletsPrefix(run: string, t: number): string {
+  return `${roundPrefix(run, t)}triplets/`;
+}
+export function tripletShardKey(run: string, t: number, i: number): string {
+  return `${tripletsPrefix(run, t)}shard=${assertShard(i)}.jsonl`;
+}
+export function roundMetricsKey(run: string, t: number): string {
+  return `${roundPrefix(run, t)}metrics.json`;
+}
+export function trainStatePrefix(run: string, t: number): string {
+  return `${roundPrefix(run, t)}train-state/`;
+}
+/** A file of round t's resumable trainer state (default `state.json`; tensors e.g. `optimizer.safetensors`). */
+export function trainStateKey(run: string, t: number, file = 'state.json'): string {
+  return `${trainStatePrefix(run, t)}${assertFileName(file)}`;
+}
+/** Marker the host writes after enqueuing a judge shard or the train unit (see state/machine.ts). */
+export function enqueuedMarkerKey(run: string, t: number, stage: 'judge' | 'train', shard?: number): string {
+  if (stage === 'judge') return `${roundPrefix(run, t)}_enqueued/judge-${assertShard(shard)}`;
+  if (stage === 'train') return `${roundPrefix(run, t)}_enqueued/train`;
+  throw new RangeError(`enqueued markers exist for 'judge' and 'train' only, got ${JSON.stringify(stage)}`);
+}
+export function checkpointsPrefix(run: string): string {
+  return `${runPrefix(run)}checkpoints/`;
+}
+/** `runs/{run}/checkpoints/{t}/`: checkpoint t, produced by round t-1 (t = 0: the base model). */
+export function checkpointPrefix(run: string, t: number): string {
+  return `${checkpointsPrefix(run)}${assertRound(t)}/`;
+}
+export function checkpointFileKey(run: string, t: number, file: string): string {
+  return `${checkpointPrefix(run, t)}${assertFileName(file)}`;
+}
+export function checkpointCompleteKey(run: string, t: number): string {
+  return `${checkpointPrefix(run, t)}${COMPLETE_MARKER}`;
+}
+export function failuresPrefix(run: string): string {
+  return `${runPrefix(run)}failures/`;
+}
+/** `runs/{run}/failures/{stage}-{t}-{i}.json`, or `{stage}-{t}.json` without a shard (train). */
+export function failureKey(run: string, stage: Stage, t: number, shard?: number): string {
+  if (stage !== 'generate' && stage !== 'judge' && stage !== 'train') {
+    throw new RangeError(`unknown stage ${JSON.stringify(stage)}: use generate, judge or train`);
+  }
+  const suffix = shard === undefined ? '' : `-${assertShard(shard)}`;
+  return `${failuresPrefix(run)}${stage}-${assertRound(t)}${suffix}.json`;
+}
+
+export type ParsedKey =
+  | { kind: 'run_config' | 'run_status' | 'prompts'; run: string }
+  | { kind: 'manifest' | 'round_metrics' | 'checkpoint_complete'; run: string; round: number }
+  | { kind: 'generation_shard' | 'triplet_shard'; run: string; round: number; shard: number }
+  | { kind: 'train_state' | 'checkpoint_file'; run: string; round: number; file: string }
+  | { kind: 'enqueued_marker'; run: string; round: number; stage: 'judge' | 'train'; shard?: number }
+  | { kind: 'failure'; run: string; round: number; stage: Stage; shard?: number };
+
+const NUMBER = '(0|[1-9][0-9]{0,4})';
+const RUN = '([a-z0-9][a-z0-9-]{0,62})';
+const FILE = '([A-Za-z0-9_][A-Za-z0-9._-]{0,127})';
+
+const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => ParsedKey][] = [
+  [new RegExp(`^runs/${RUN}/run\\.json$`), (m) => ({ kind: 'run_config', run: m[1] ?? '' })],
+  [new RegExp(`^runs/${RUN}/status\\.json$`), (m) => ({ kind: 'run_status', run: m[1] ?? '' })],
+  [new RegExp(`^runs/${RUN}/prompts/prompts\\.jsonl$`), (m) => ({ kind: 'prompts', run: m[1] ?? '' })],
+  [new RegExp(`^runs/${RUN}/round=${NUMBER}/_manifest\\.json$`), (m) => ({ kind: 'manifest', run: m[1] ?? '', round: Number(m[2]) })],
+  [new RegExp(`^runs/${RUN}/round=${NUMBER}/metrics\\.json$`), (m) => ({ kind: 'round_metrics', run: m[1] ?? '', round: Number(m[2]) })],
+  [
+    new RegExp(`^runs/${RUN}/round=${NUMBER}/generations/shard=${NUMBER}\\.jsonl$`),
+    (m) => ({ kind: 'generation_shard', run: m[1] ?? '', round: Number(m[2]), shard: Number(m[3]) }),
+  ],
+  [
+    new RegExp(`^runs/${RUN}/round=${NUMBER}/triplets/shard=${NUMBER}\\.jsonl$`),
+    (m) => ({ kind: 'triplet_shard', run: m[1] ?? '', round: Number(m[2]), shard: Number(m[3]) }),
+  ],
+  [
+    new RegExp(`^runs/${RUN}/round=${NUMBER}/train-state/${FILE}$`),
+    (m) => ({ kind: 'train_state', run: m[1] ?? '', round: Number(m[2]), file: m[3] ?? '' }),
+  ],
+  [
+    new RegExp(`^runs/${RUN}/round=${NUMBER}/_enqueued/judge-${NUMBER}$`),
+    (m) => ({ kind: 'enqueued_marker', run: m[1] ?? '', round: Number(m[2]), stage: 'judge', shard: Number(m[3]) }),
+  ],
+  [new RegExp(`^runs/${RUN}/round=${NUMBER}/_enqueued/train$`), (m) => ({ kind: 'enqueued_marker', run: m[1] ?? '', round: Number(m[2]), stage: 'train' })],
+  [new RegExp(`^runs/${RUN}/checkpoints/${NUMBER}/_COMPLETE$`), (m) => ({ kind: 'checkpoint_complete', run: m[1] ?? '', round: Number(m[2]) })],
+  [
+    new RegExp(`^runs/${RUN}/checkpoints/${NUMBER}/${FILE}$`),
+    (m) => ({ kind: 'checkpoint_file', run: m[1] ?? '', round: Number(m[2]), file: m[3] ?? '' }),
+  ],
+  [
+    new RegExp(`^runs/${RUN}/failures/(generate|judge|train)-${NUMBER}(?:-${NUMBER})?\\.json$`),
+    (m) => ({
+      kind: 'failure',
+      run: m[1] ?? '',
+      stage: (m[2] ?? 'generate') as Stage,
+      round: Number(m[3]),
+      ...(m[4] === undefined ? {} : { shard: Number(m[4]) }),
+    }),
+  ],
+];
+
+/**
+ * Inverts the key functions: which artefact a key is, with its ids; null for any other key.
+ * For checkpoint_* kinds, `round` is the checkpoint index t (checkpoints/{t}/).
+ */
+export function parseKey(key: string): ParsedKey | null {
+  for (const [pattern, build] of PATTERNS) {
+    const match = pattern.exec(key);
+    if (match === null) continue;
+    const parsed = build(match);
+    if ('round' in parsed && parsed.round > MAX_ROUND) return null;
+    if ('shard' in parsed && parsed.shard !== undefined && parsed.shard > MAX_SHARD) return null;
+    if ('file' in parsed && parsed.file.includes('..')) return null;
+    return parsed;
+  }
+  return null;
+}

@@ -1,0 +1,217 @@
+/**
+ * The round state machine (ARCHITECTURE 3.6) as a pure function:
+ *
+ *   advance(state derived from S3, event) -> { state after the commands, commands, notes }
+ *
+ * How a host (gateway endpoint, events worker, Lambda) uses it, for each event message:
+ *   1. parseEvent(body); read runs/{run}/run.json (absent: unknown run) and status.json;
+ *   2. list runPrefix(run) and call deriveRunState({ runId, keys, numIterations, shardCount, status });
+ *   3. advance(state, event);
+ *   4. execute the commands IN ORDER, each idempotently, then acknowledge the message:
+ *      - write_manifest(t): plan the round (planRound) and write manifestKey(run, t) unless it exists;
+ *      - enqueue_generate(t, shards): send one generate task per shard (the manifest is its marker);
+ *      - enqueue_judge(t, i) / enqueue_train(t): send the task, THEN write enqueuedMarkerKey(...)
+ *        (a crash in between only causes a harmless duplicate enqueue later, never a lost one);
+ *      - set_status / complete_run: write runStatusKey(run);
+ *      - record_failure: write failureKey(run, stage, t, shard).
+ *   Log `notes`; they explain why nothing happened (duplicate, stale, cancelled, unknown run).
+ *
+ * Guarantees: a stage start is emitted only if the state shows it has not started (manifest,
+ * enqueued markers), so a duplicate event after the first was executed emits nothing; events that
+ * arrive out of order count as evidence (a judged shard is also a generated one; a stale
+ * checkpoint.ready finds the next round started); two finishers racing on the last shard may both
+ * emit enqueue_train, a harmless duplicate (handlers are idempotent: ARCHITECTURE 3.5); while a run
+ * is cancelled, failed or completed nothing is enqueued; run.resumed re-emits whatever is missing,
+ * ignoring the markers (a dead-lettered unit had its marker written).
+ */
+import { SppoError } from '../errors.ts';
+import type { RunEvent, Stage } from '../schemas/messages.ts';
+import type { RunStatus } from '../schemas/records.ts';
+import { currentRound, missingGenerations, missingJudgements, withShard, type RoundState, type RunState } from './run-state.ts';
+
+export type Command =
+  | { kind: 'write_manifest'; round: number }
+  | { kind: 'enqueue_generate'; round: number; shards: number[] }
+  | { kind: 'enqueue_judge'; round: number; shard: number }
+  | { kind: 'enqueue_train'; round: number }
+  | { kind: 'set_status'; status: Exclude<RunStatus, 'completed'>; reason?: string }
+  | { kind: 'complete_run' }
+  | { kind: 'record_failure'; round: number; stage: Stage; shard?: number; reason: string };
+
+export interface AdvanceResult {
+  state: RunState;
+  commands: Command[];
+  notes: string[];
+}
+
+function cloneState(state: RunState): RunState {
+  return { ...state, rounds: state.rounds.map((r) => ({ ...r, generated: [...r.generated], judged: [...r.judged], judgeEnqueued: [...r.judgeEnqueued] })), failures: [...state.failures] };
+}
+
+/** Mutable working copy plus the commands emitted so far. */
+class Step {
+  readonly state: RunState;
+  readonly commands: Command[] = [];
+  readonly notes: string[] = [];
+  constructor(state: RunState) {
+    this.state = cloneState(state);
+  }
+  round(t: number): RoundState | undefined {
+    return this.state.rounds[t];
+  }
+  allShards(): number[] {
+    return Array.from({ length: this.state.shardCount }, (_, i) => i);
+  }
+  startRound(t: number): void {
+    const round = this.round(t);
+    if (round === undefined) return;
+    if (round.manifestWritten) {
+      this.notes.push(`round ${t} already started (manifest exists): nothing to do`);
+      return;
+    }
+    round.manifestWritten = true;
+    this.commands.push({ kind: 'write_manifest', round: t }, { kind: 'enqueue_generate', round: t, shards: this.allShards() });
+  }
+  enqueueJudge(round: RoundState, shard: number): void {
+    round.judgeEnqueued = withShard(round.judgeEnqueued, shard);
+    this.commands.push({ kind: 'enqueue_judge', round: round.round, shard });
+  }
+  maybeTrain(round: RoundState, ignoreMarker: boolean): void {
+    if (round.checkpointComplete || missingJudgements(this.state, round).length > 0) return;
+    if (round.trainEnqueued && !ignoreMarker) {
+      this.notes.push(`round ${round.round}: train already enqueued`);
+      return;
+    }
+    round.trainEnqueued = true;
+    this.commands.push({ kind: 'enqueue_train', round: round.round });
+  }
+  completeRun(): void {
+    if (this.state.status === 'completed') return;
+    this.state.status = 'completed';
+    this.commands.push({ kind: 'complete_run' });
+  }
+  completeIfDone(): void {
+    if (currentRound(this.state) === null) this.completeRun();
+  }
+  /** run.resumed: re-emit what the current round is missing, whatever the markers say. */
+  reconcile(): void {
+    const t = currentRound(this.state);
+    if (t === null) return this.completeIfDone();
+    const round = this.round(t);
+    if (round === undefined) return;
+    if (!round.manifestWritten) return this.startRound(t);
+    const missing = missingGenerations(this.state, round);
+    if (missing.length > 0) this.commands.push({ kind: 'enqueue_generate', round: t, shards: missing });
+    for (const shard of round.generated) if (!round.judged.includes(shard)) this.enqueueJudge(round, shard);
+    this.maybeTrain(round, true);
+  }
+}
+
+function validRound(step: Step, t: number): RoundState | undefined {
+  const round = step.round(t);
+  if (round === undefined) step.notes.push(`round ${t} is outside this run's rounds 0..${step.state.numIterations - 1}: ignored`);
+  return round;
+}
+
+function validShard(step: Step, shard: number): boolean {
+  if (shard < step.state.shardCount) return true;
+  step.notes.push(`shard ${shard} is outside this run's shards 0..${step.state.shardCount - 1}: ignored`);
+  return false;
+}
+
+/** The output of the failed unit already exists: the failure is stale (a duplicate delivery lost). */
+function unitDone(round: RoundState, stage: Stage, shard: number | undefined): boolean {
+  if (stage === 'train') return round.checkpointComplete;
+  if (shard === undefined) return false;
+  return stage === 'generate' ? round.generated.includes(shard) || round.judged.includes(shard) : round.judged.includes(shard);
+}
+
+/** Applies one event; see the module comment for the host contract and the guarantees. */
+export function advance(state: RunState, event: RunEvent): AdvanceResult {
+  if (event.run_id !== state.runId) {
+    throw new SppoError(`event for run "${event.run_id}" applied to the state of run "${state.runId}": derive the state of the event's run`, { userError: false });
+  }
+  const step = new Step(state);
+  const s = step.state;
+  if (!s.exists) {
+    step.notes.push(`unknown run "${event.run_id}" (no run.json): ${event.type} ignored`);
+    return { state: s, commands: [], notes: step.notes };
+  }
+
+  switch (event.type) {
+    case 'run.cancelled':
+      if (s.status === 'running') {
+        s.status = 'cancelled';
+        step.commands.push({ kind: 'set_status', status: 'cancelled', ...(event.reason === undefined ? {} : { reason: event.reason }) });
+      } else step.notes.push(`run is ${s.status}: cancel ignored`);
+      break;
+
+    case 'run.resumed':
+      if (s.status === 'cancelled' || s.status === 'failed') {
+        s.status = 'running';
+        step.commands.push({ kind: 'set_status', status: 'running' });
+        step.reconcile();
+      } else step.notes.push(`run is ${s.status}: resume ignored`);
+      break;
+
+    case 'unit.failed': {
+      const round = validRound(step, event.round);
+      if (round === undefined) break;
+      if (unitDone(round, event.stage, event.shard)) {
+        step.notes.push(`${event.stage} unit of round ${event.round} already has its output: stale failure ignored`);
+        break;
+      }
+      const shard = event.shard === undefined ? {} : { shard: event.shard };
+      s.failures.push({ round: event.round, stage: event.stage, ...shard });
+      step.commands.push({ kind: 'record_failure', round: event.round, stage: event.stage, ...shard, reason: event.reason });
+      if (s.status === 'running') {
+        s.status = 'failed';
+        const where = `${event.stage} of round ${event.round}${event.shard === undefined ? '' : ` shard ${event.shard}`}`;
+        step.commands.push({ kind: 'set_status', status: 'failed', reason: `${where} failed: ${event.reason}` });
+      }
+      break;
+    }
+
+    case 'run.created':
+      if (s.status !== 'running') step.notes.push(`run is ${s.status}: no new work`);
+      else step.startRound(0);
+      break;
+
+    case 'shard.generated': {
+      const round = validRound(step, event.round);
+      if (round === undefined || !validShard(step, event.shard)) break;
+      round.generated = withShard(round.generated, event.shard); // the event is evidence too
+      if (s.status !== 'running') step.notes.push(`run is ${s.status}: no new work`);
+      else if (round.judged.includes(event.shard)) step.notes.push(`round ${event.round} shard ${event.shard} already judged`);
+      else if (round.judgeEnqueued.includes(event.shard)) step.notes.push(`round ${event.round} shard ${event.shard}: judge already enqueued`);
+      else step.enqueueJudge(round, event.shard);
+      break;
+    }
+
+    case 'shard.judged': {
+      const round = validRound(step, event.round);
+      if (round === undefined || !validShard(step, event.shard)) break;
+      round.judged = withShard(round.judged, event.shard);
+      round.generated = withShard(round.generated, event.shard);
+      if (s.status !== 'running') step.notes.push(`run is ${s.status}: no new work`);
+      else step.maybeTrain(round, false);
+      break;
+    }
+
+    case 'checkpoint.ready': {
+      const round = validRound(step, event.round);
+      if (round === undefined) break;
+      round.checkpointComplete = true;
+      if (s.status !== 'running') step.notes.push(`run is ${s.status}: no new work`);
+      else if (event.round + 1 < s.numIterations) step.startRound(event.round + 1);
+      else step.completeRun(); // checkpoint num_iterations exists: the last round is done
+      break;
+    }
+
+    default: {
+      const unknown: never = event;
+      step.notes.push(`unhandled event ${JSON.stringify(unknown)}`);
+    }
+  }
+  return { state: s, commands: step.commands, notes: step.notes };
+}

@@ -1,3 +1,4 @@
+import { runBench } from './commands/bench.ts';
 import { runHelp } from './commands/help.ts';
 import { runTest } from './commands/test.ts';
 
@@ -21,7 +22,7 @@ export const commands: Command[] = [
   { name: 'train', summary: 'one SPPO round (or DPO/IPO) from a triplets file to a new checkpoint' },
   { name: 'judge', summary: 'score a generations file with a pairwise judge and write triplets' },
   { name: 'judge-train', summary: 'train a mini-PairRM pairwise judge from preference pairs' },
-  { name: 'bench', summary: 'run a benchmark against its peer and print JSON' },
+  { name: 'bench', summary: 'run a benchmark against its peer and print JSON (./sppo bench NAME)', run: runBench },
   { name: 'deploy', summary: 'deploy the CDK stack and the gateway worker' },
 ];
 

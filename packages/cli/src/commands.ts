@@ -1,4 +1,5 @@
 import { runBench } from './commands/bench.ts';
+import { runDeploy } from './commands/deploy.ts';
 import { runHelp } from './commands/help.ts';
 import { runTest } from './commands/test.ts';
 
@@ -23,7 +24,7 @@ export const commands: Command[] = [
   { name: 'judge', summary: 'score a generations file with a pairwise judge and write triplets' },
   { name: 'judge-train', summary: 'train a mini-PairRM pairwise judge from preference pairs' },
   { name: 'bench', summary: 'run a benchmark against its peer and print JSON (./sppo bench NAME)', run: runBench },
-  { name: 'deploy', summary: 'deploy the CDK stack and the gateway worker' },
+  { name: 'deploy', summary: 'deploy the CDK stack and the gateway worker (--dry-run: synth and bundle only)', run: runDeploy },
 ];
 
 export function findCommand(name: string): Command | undefined {

@@ -1,0 +1,149 @@
+// Least-privilege access per service, as data: which S3 key patterns (ARCHITECTURE 3.2) each one
+// reads, writes and deletes, and which queues it consumes or sends to. The policies are built
+// from these tables, and the tests read the same tables, so the intent is stated once.
+//
+// IAM resource wildcards match across '/', so `runs/*/round=*/generations/*` covers every run and
+// round. `models/*` is where shared read-only models live (base checkpoints, the judge model):
+// a run config's `judge_model` / `model_name_or_path` given as an S3 prefix points there.
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { QueueKind, QueueSet } from './queues.ts';
+
+export const SERVICE_ROLES = ['generator', 'judge', 'trainer', 'events', 'gateway', 'janitor'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
+
+export interface S3AccessSpec {
+  /** s3:GetObject */
+  read: string[];
+  /** s3:PutObject and s3:AbortMultipartUpload (large objects go up in parts) */
+  write: string[];
+  /** s3:DeleteObject */
+  delete: string[];
+}
+
+const RUN_CONFIG = 'runs/*/run.json';
+const PROMPTS = 'runs/*/prompts/*';
+const MANIFEST = 'runs/*/round=*/_manifest.json';
+const GENERATIONS = 'runs/*/round=*/generations/*';
+const TRIPLETS = 'runs/*/round=*/triplets/*';
+// `metrics*` covers the round's metrics.json and a per-stage split (metrics/judge.json) alike.
+const METRICS = 'runs/*/round=*/metrics*';
+const CHECKPOINTS = 'runs/*/checkpoints/*';
+const TRAIN_STATE = 'runs/*/round=*/train-state/*';
+const FAILURES = 'runs/*/failures/*';
+// "stage started" markers of the state machine (packages/core keys.ts enqueuedMarkerKey).
+const ENQUEUED = 'runs/*/round=*/_enqueued/*';
+// The run's status (runs/{run}/status.json: cancel marker, completion) and a summary beside it.
+const STATUS = 'runs/*/status*';
+const SUMMARY = 'runs/*/summary*';
+const MODELS = 'models/*';
+
+/** Intermediate shards: re-creatable from checkpoints, so they expire (see janitor.ts). */
+export const INTERMEDIATE_PATTERNS = [GENERATIONS, TRIPLETS, TRAIN_STATE];
+
+export const S3_ACCESS: Record<ServiceRole, S3AccessSpec> = {
+  // Samples K responses per prompt from the round's checkpoint.
+  // Each stage worker may also record its own units' failures (runs/{run}/failures/{stage}-{t}[-{i}].json),
+  // e.g. from the worker loop's onFailure, and no other stage's.
+  generator: { read: [RUN_CONFIG, PROMPTS, MANIFEST, CHECKPOINTS, MODELS], write: [GENERATIONS, 'runs/*/failures/generate-*'], delete: [] },
+  // Compares the generations pairwise with the judge model; writes triplets and judge metrics.
+  judge: { read: [RUN_CONFIG, MANIFEST, GENERATIONS, METRICS, MODELS], write: [TRIPLETS, METRICS, 'runs/*/failures/judge-*'], delete: [] },
+  // Fits the next checkpoint from the round's triplets; resumable state lives in train-state/.
+  trainer: {
+    read: [RUN_CONFIG, MANIFEST, TRIPLETS, CHECKPOINTS, TRAIN_STATE, METRICS, MODELS],
+    write: [CHECKPOINTS, TRAIN_STATE, METRICS, 'runs/*/failures/train-*'],
+    delete: [TRAIN_STATE],
+  },
+  // The round state machine host reads everything of a run and writes only run-level records.
+  events: { read: ['runs/*'], write: [MANIFEST, ENQUEUED, STATUS, SUMMARY, FAILURES], delete: [] },
+  // The HTTP API: creates runs (config, prompts), cancels/resumes (status), reads everything of a run
+  // for GET /v1/runs/{id}, and reads prompt files users uploaded under `tenants/{tenant}/`.
+  gateway: { read: ['runs/*', 'tenants/*'], write: [RUN_CONFIG, PROMPTS, STATUS], delete: [] },
+  // Deletes expired intermediate shards only; it never reads object contents.
+  janitor: { read: [], write: [], delete: INTERMEDIATE_PATTERNS },
+};
+
+export interface QueueAccessSpec {
+  /** Receive, delete, change visibility; plus send to that queue's DLQ, where the worker loop puts
+   * a malformed message directly with its reason (packages/cloud runWorker). */
+  consume: QueueKind[];
+  /** SendMessage */
+  send: QueueKind[];
+}
+
+export const QUEUE_ACCESS: Record<ServiceRole, QueueAccessSpec> = {
+  generator: { consume: ['generate'], send: ['events'] },
+  judge: { consume: ['judge'], send: ['events'] },
+  trainer: { consume: ['train'], send: ['events'] },
+  events: { consume: ['events'], send: ['generate', 'judge', 'train'] },
+  // Round 0 may be started by the API directly or through a run.created event: both are allowed.
+  gateway: { consume: [], send: ['generate', 'judge', 'train', 'events'] },
+  janitor: { consume: [], send: [] },
+};
+
+function objectArns(bucket: s3.IBucket, patterns: string[]): string[] {
+  return patterns.map((pattern) => bucket.arnForObjects(pattern));
+}
+
+/** The S3 statements for one role. s3:ListBucket is granted on the bucket without a prefix
+ * condition: S3 answers a GET/HEAD of a missing key with 404 only to callers allowed to list
+ * (403 otherwise), and the state machine depends on "does this shard / _COMPLETE exist". Listing
+ * reveals key names, never contents; object actions stay limited to the patterns. */
+export function s3Statements(bucket: s3.IBucket, spec: S3AccessSpec): iam.PolicyStatement[] {
+  const statements = [new iam.PolicyStatement({ sid: 'ListRunKeys', actions: ['s3:ListBucket'], resources: [bucket.bucketArn] })];
+  if (spec.read.length > 0) {
+    statements.push(new iam.PolicyStatement({ sid: 'ReadObjects', actions: ['s3:GetObject'], resources: objectArns(bucket, spec.read) }));
+  }
+  if (spec.write.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({ sid: 'WriteObjects', actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: objectArns(bucket, spec.write) }),
+    );
+  }
+  if (spec.delete.length > 0) {
+    statements.push(new iam.PolicyStatement({ sid: 'DeleteObjects', actions: ['s3:DeleteObject'], resources: objectArns(bucket, spec.delete) }));
+  }
+  return statements;
+}
+
+export function queueStatements(queues: QueueSet, spec: QueueAccessSpec): iam.PolicyStatement[] {
+  const statements: iam.PolicyStatement[] = [];
+  if (spec.consume.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'ConsumeOwnQueue',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: spec.consume.map((kind) => queues[kind].queue.queueArn),
+      }),
+      new iam.PolicyStatement({
+        sid: 'DeadLetterMalformed',
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: spec.consume.map((kind) => queues[kind].dlq.queueArn),
+      }),
+    );
+  }
+  if (spec.send.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'SendToQueues',
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: spec.send.map((kind) => queues[kind].queue.queueArn),
+      }),
+    );
+  }
+  return statements;
+}
+
+export interface AccessTargets {
+  bucket: s3.IBucket;
+  queues: QueueSet;
+}
+
+/** Every statement a role gets, ready for a role's or a managed policy's document. */
+export function accessStatements(role: ServiceRole, { bucket, queues }: AccessTargets): iam.PolicyStatement[] {
+  return [...s3Statements(bucket, S3_ACCESS[role]), ...queueStatements(queues, QUEUE_ACCESS[role])];
+}
+
+/** Grant a principal (an ECS task role, a Lambda role) exactly its role's access. */
+export function grantServiceAccess(principal: iam.IGrantable, role: ServiceRole, targets: AccessTargets): void {
+  for (const statement of accessStatements(role, targets)) principal.grantPrincipal.addToPrincipalPolicy(statement);
+}

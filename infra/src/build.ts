@@ -1,0 +1,24 @@
+// Builds the CDK app: used by app.ts (the `cdk` CLI entry) and by the tests, so both synthesize the
+// same stack from the same context handling.
+import { App } from 'aws-cdk-lib';
+import { AUTOSCALING_GENERATE_LAUNCH_TEMPLATE } from 'aws-cdk-lib/cx-api';
+import { DEFAULT_CONFIG, resolveStackConfig } from './config.ts';
+import { SppoStack } from './stack.ts';
+
+export interface BuildOptions {
+  /** Context values (the CLI passes cdk.json's and -c ones through the environment instead). */
+  context?: Record<string, unknown>;
+  /** Where the cloud assembly goes (default: the CLI's choice, or a temp dir). */
+  outdir?: string;
+  repoRoot?: string;
+}
+
+export function buildSppoApp({ context = {}, outdir, repoRoot }: BuildOptions = {}): { app: App; stack: SppoStack } {
+  // Launch templates instead of the launch configurations AWS no longer offers to new accounts.
+  const app = new App({ outdir, context: { [AUTOSCALING_GENERATE_LAUNCH_TEMPLATE]: true, ...context } });
+  const values: Record<string, unknown> = {};
+  for (const key of Object.keys(DEFAULT_CONFIG)) values[key] = app.node.tryGetContext(key);
+  const config = resolveStackConfig(Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)));
+  const stack = new SppoStack(app, config.prefix, { config, repoRoot, stackName: config.prefix });
+  return { app, stack };
+}

@@ -1,0 +1,85 @@
+// The gateway's deploy configuration: infra/wrangler.jsonc and the outputs -> vars mapping.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test } from 'vitest';
+import { GATEWAY_SECRETS, GATEWAY_VAR_OUTPUTS, gatewayVarsFromOutputs, stackOutputs, wranglerVarArgs } from '../src/gateway-vars.ts';
+
+const INFRA = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** JSONC to JSON: drop // and /* comments outside strings. */
+function parseJsonc(text: string): unknown {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (c === '/' && text[i + 1] === '*') {
+      i = text.indexOf('*/', i + 2) + 1;
+    } else out += c;
+  }
+  return JSON.parse(out);
+}
+
+interface WranglerConfig {
+  name: string;
+  main: string;
+  compatibility_date: string;
+  compatibility_flags?: string[];
+  vars: Record<string, string>;
+  secrets: { required: string[] };
+}
+
+const config = parseJsonc(readFileSync(join(INFRA, 'wrangler.jsonc'), 'utf8')) as WranglerConfig;
+
+test('wrangler.jsonc points at the gateway Workers entry with a compatibility date no later than 2026-08-01', () => {
+  expect(config.main).toBe('../services/gateway/src/worker.ts');
+  expect(existsSync(join(INFRA, config.main))).toBe(true);
+  expect(config.compatibility_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  expect(config.compatibility_date <= '2026-08-01').toBe(true);
+});
+
+test('the Worker declares every var the stack outputs feed, and requires the secrets by name only', () => {
+  expect(Object.keys(config.vars).sort()).toEqual(Object.keys(GATEWAY_VAR_OUTPUTS).sort());
+  expect(config.secrets.required.sort()).toEqual([...GATEWAY_SECRETS].sort());
+  for (const secret of GATEWAY_SECRETS) expect(config.vars).not.toHaveProperty(secret);
+});
+
+const outputsFile = {
+  sppo: {
+    BucketName: 'sppo-runsbucket-abc',
+    Region: 'eu-west-1',
+    QueueUrlGenerate: 'https://sqs.eu-west-1.amazonaws.com/123456789012/sppo-generate',
+    QueueUrlJudge: 'https://sqs.eu-west-1.amazonaws.com/123456789012/sppo-judge',
+    QueueUrlTrain: 'https://sqs.eu-west-1.amazonaws.com/123456789012/sppo-train',
+    QueueUrlEvents: 'https://sqs.eu-west-1.amazonaws.com/123456789012/sppo-events',
+    GatewayUserName: 'sppo-gatewayuser-XYZ',
+  },
+};
+
+test('stack outputs become wrangler --var arguments', () => {
+  const vars = gatewayVarsFromOutputs(stackOutputs(outputsFile));
+  expect(vars).toEqual({
+    SPPO_BUCKET: 'sppo-runsbucket-abc',
+    SPPO_REGION: 'eu-west-1',
+    SPPO_QUEUE_URL_GENERATE: outputsFile.sppo.QueueUrlGenerate,
+    SPPO_QUEUE_URL_JUDGE: outputsFile.sppo.QueueUrlJudge,
+    SPPO_QUEUE_URL_TRAIN: outputsFile.sppo.QueueUrlTrain,
+    SPPO_QUEUE_URL_EVENTS: outputsFile.sppo.QueueUrlEvents,
+  });
+  // A URL's colons survive: wrangler splits NAME:VALUE at the first colon.
+  expect(wranglerVarArgs({ SPPO_QUEUE_URL_EVENTS: outputsFile.sppo.QueueUrlEvents })).toEqual(['--var', `SPPO_QUEUE_URL_EVENTS:${outputsFile.sppo.QueueUrlEvents}`]);
+});
+
+test('missing outputs and ambiguous stacks are named', () => {
+  const { QueueUrlJudge: _j, Region: _r, ...partial } = outputsFile.sppo;
+  expect(() => gatewayVarsFromOutputs(partial)).toThrow(/lack Region, QueueUrlJudge/);
+  expect(() => stackOutputs({ a: {}, b: {} })).toThrow(/stacks \[a, b\]/);
+  expect(stackOutputs({ a: { X: '1' }, b: {} }, 'a')).toEqual({ X: '1' });
+});

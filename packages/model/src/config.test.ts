@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { llamaConfigToJson, parseLlamaConfig } from './config.ts';
+import { countParameters, parameterNames, parameterSpecs } from './parameters.ts';
+import { presetConfig, presetConfigForTokenizer } from './presets.ts';
+import { syntheticCorpus } from './synthetic-corpus.ts';
+import { createTokenizer } from './tokenizer.ts';
+import { trainBpeTokenizer } from './tokenizer-train.ts';
+
+// A config.json as transformers 4.4x writes it for a small Llama (TinyLlama-like fields).
+const HF_CONFIG = {
+  architectures: ['LlamaForCausalLM'],
+  attention_bias: false,
+  attention_dropout: 0.0,
+  bos_token_id: 1,
+  eos_token_id: 2,
+  hidden_act: 'silu',
+  hidden_size: 2048,
+  initializer_range: 0.02,
+  intermediate_size: 5632,
+  max_position_embeddings: 2048,
+  model_type: 'llama',
+  num_attention_heads: 32,
+  num_hidden_layers: 22,
+  num_key_value_heads: 4,
+  pretraining_tp: 1,
+  rms_norm_eps: 1e-5,
+  rope_scaling: null,
+  rope_theta: 10000.0,
+  tie_word_embeddings: false,
+  torch_dtype: 'bfloat16',
+  transformers_version: '4.35.0',
+  use_cache: true,
+  vocab_size: 32000,
+};
+
+describe('parseLlamaConfig', () => {
+  it('reads an HF config.json and derives head_dim', () => {
+    const c = parseLlamaConfig(HF_CONFIG);
+    expect(c.head_dim).toBe(64);
+    expect(c.num_key_value_heads).toBe(4);
+    expect(c.torch_dtype).toBe('bfloat16');
+    expect(c.pad_token_id).toBeUndefined();
+    expect(c.eos_token_id).toBe(2);
+  });
+
+  it('applies HF defaults: kv heads = heads, rope_theta 10000, untied', () => {
+    const c = parseLlamaConfig({ model_type: 'llama', vocab_size: 100, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 4 });
+    expect(c.num_key_value_heads).toBe(4);
+    expect(c.rope_theta).toBe(10000);
+    expect(c.tie_word_embeddings).toBe(false);
+    expect(c.rms_norm_eps).toBe(1e-6);
+  });
+
+  it('accepts a Llama-3 style eos list, explicit head_dim and rope_parameters', () => {
+    const c = parseLlamaConfig({
+      ...HF_CONFIG,
+      eos_token_id: [2, 7],
+      head_dim: 128,
+      rope_theta: undefined,
+      rope_parameters: { rope_type: 'default', rope_theta: 500000 },
+      dtype: 'float32',
+      torch_dtype: undefined,
+    });
+    expect(c.eos_token_id).toEqual([2, 7]);
+    expect(c.head_dim).toBe(128);
+    expect(c.rope_theta).toBe(500000);
+    expect(c.torch_dtype).toBe('float32');
+  });
+
+  it('lists every problem at once with the valid values', () => {
+    let message = '';
+    try {
+      parseLlamaConfig({
+        ...HF_CONFIG,
+        model_type: 'mistral',
+        rope_scaling: { type: 'linear', factor: 2 },
+        hidden_act: 'gelu',
+        num_key_value_heads: 5,
+        vocab_size: -1,
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain('model_type is "mistral"; only "llama"');
+    expect(message).toContain('rope_scaling');
+    expect(message).toContain('valid values: "silu"');
+    expect(message).toContain('multiple of num_key_value_heads (5)');
+    expect(message).toContain('vocab_size must be a positive integer');
+    expect(message).toMatch(/\(5 problem\(s\)\)/);
+  });
+
+  it('rejects ids outside the vocabulary and a wrong architecture', () => {
+    expect(() => parseLlamaConfig({ ...HF_CONFIG, eos_token_id: 32000 })).toThrow(/outside the vocabulary/);
+    expect(() => parseLlamaConfig({ ...HF_CONFIG, architectures: ['LlamaForSequenceClassification'] })).toThrow(
+      /LlamaForCausalLM/,
+    );
+    expect(() => parseLlamaConfig([1, 2])).toThrow(/JSON object/);
+  });
+
+  it('round-trips through llamaConfigToJson with the fields HF needs', () => {
+    const c = parseLlamaConfig(HF_CONFIG);
+    const json = llamaConfigToJson(c);
+    expect(json).toMatchObject({
+      model_type: 'llama',
+      architectures: ['LlamaForCausalLM'],
+      torch_dtype: 'float32',
+      use_cache: true,
+      rope_scaling: null,
+      hidden_act: 'silu',
+      pad_token_id: null,
+    });
+    expect(typeof json.transformers_version).toBe('string');
+    expect(parseLlamaConfig(JSON.parse(JSON.stringify(json)))).toEqual({ ...c, torch_dtype: 'float32' });
+  });
+});
+
+describe('parameters and presets', () => {
+  it('names parameters as HF with [out, in] shapes', () => {
+    const c = parseLlamaConfig({ ...HF_CONFIG, num_hidden_layers: 1, attention_bias: true });
+    const specs = parameterSpecs(c);
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    expect(specs[0]).toEqual({ name: 'model.embed_tokens.weight', shape: [32000, 2048], init: 'normal' });
+    expect(byName.get('model.layers.0.self_attn.k_proj.weight')?.shape).toEqual([256, 2048]);
+    expect(byName.get('model.layers.0.self_attn.k_proj.bias')).toEqual({ name: 'model.layers.0.self_attn.k_proj.bias', shape: [256], init: 'zeros' });
+    expect(byName.get('model.layers.0.self_attn.o_proj.weight')?.shape).toEqual([2048, 2048]);
+    expect(byName.get('model.layers.0.mlp.down_proj.weight')?.shape).toEqual([2048, 5632]);
+    expect(byName.get('model.layers.0.post_attention_layernorm.weight')?.init).toBe('ones');
+    expect(parameterNames(c).at(-1)).toBe('lm_head.weight');
+    expect(parameterNames({ ...c, tie_word_embeddings: true })).not.toContain('lm_head.weight');
+  });
+
+  it('counts TinyLlama-1.1B exactly', () => {
+    // 1,100,048,384 is TinyLlama-1.1B's published parameter count.
+    expect(countParameters(parseLlamaConfig(HF_CONFIG))).toBe(1_100_048_384);
+  });
+
+  it('has presets of the documented sizes', () => {
+    const tiny = presetConfig('tiny', { vocabSize: 512 });
+    const small = presetConfig('small', { vocabSize: 512 });
+    // tiny: 512*64 + 2*(2*64 + 64*64 + 2*32*64 + 64*64 + 3*172*64) + 64
+    expect(countParameters(tiny)).toBe(123_712);
+    // small: 512*256 + 4*(2*256 + 2*256*256 + 2*128*256 + 3*688*256) + 256
+    expect(countParameters(small)).toBe(3_033_344);
+    expect(tiny.head_dim).toBe(16);
+    expect(parseLlamaConfig(llamaConfigToJson(tiny))).toEqual(tiny);
+    expect(() => presetConfig('huge' as 'tiny', { vocabSize: 10 })).toThrow(/Should be one of: tiny, small/);
+  });
+});
+
+describe('presetConfigForTokenizer', () => {
+  it('takes the ids from the tokenizer and stops on EOS and the end-of-turn marker', () => {
+    const t = trainBpeTokenizer({ corpus: syntheticCorpus({ documents: 100 }), vocabSize: 300 });
+    const tok = createTokenizer(t.tokenizerJson, t.tokenizerConfig);
+    const c = presetConfigForTokenizer('small', tok);
+    expect(c.vocab_size).toBe(tok.vocabSize);
+    expect(c.eos_token_id).toEqual([tok.eosId, tok.tokenToId('<|end|>')]);
+    expect(c.pad_token_id).toBe(tok.padId);
+    expect(c.hidden_size).toBe(256);
+  });
+});

@@ -1,7 +1,9 @@
 import { runBench } from './commands/bench.ts';
 import { runDeploy } from './commands/deploy.ts';
 import { runHelp } from './commands/help.ts';
+import { runRun } from './commands/run.ts';
 import { runTest } from './commands/test.ts';
+import { runUp } from './commands/up.ts';
 
 export interface Command {
   name: string;
@@ -14,8 +16,8 @@ export const commands: Command[] = [
   { name: 'help', summary: 'list the commands', run: async () => runHelp(commands) },
   { name: 'test', summary: 'run every test of the workspace; ends with "N passed, N failed"', run: runTest },
   { name: 'demo', summary: 'run a real multi-round SPPO run on the embedded task and print the report' },
-  { name: 'up', summary: 'start the emulator, the gateway and one worker of each service on loopback' },
-  { name: 'run', summary: 'submit a run recipe (YAML) to a gateway and follow it to the end' },
+  { name: 'up', summary: 'start the emulator, the gateway and one worker of each service on loopback', run: runUp },
+  { name: 'run', summary: 'submit a run recipe (YAML) to a gateway and follow it to the end', run: runRun },
   { name: 'init-model', summary: 'write a random-init Llama-family checkpoint folder' },
   { name: 'score', summary: 'summed log-probabilities of responses under a checkpoint' },
   { name: 'generate', summary: 'sample K responses per prompt from a checkpoint' },

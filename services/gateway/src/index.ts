@@ -1,1 +1,33 @@
-export { createApp } from './app.ts';
+// Public API of @sppo/gateway. This file only re-exports. The Workers entry is worker.ts; the Node
+// entries are node.ts (HTTP API) and events-main.ts (the automation).
+export { createApp, DEFAULT_BODY_LIMIT_BYTES } from './app.ts';
+export type { AppOptions } from './app.ts';
+export { startGatewayServer } from './node.ts';
+export type { GatewayServer, StartGatewayOptions } from './node.ts';
+export { depsFromEnv, cachedDepsFromEnv } from './deps.ts';
+export { gatewayConfigFromEnv, GatewayConfigError } from './config.ts';
+export type { GatewayConfig, EnvLike } from './config.ts';
+export type { GatewayDeps, GatewayEnv } from './http/context.ts';
+export { ApiError, ERROR_CODES } from './http/errors.ts';
+export type { ErrorBody, ErrorCode } from './http/errors.ts';
+export { buildOpenApiDocument } from './api/openapi.ts';
+export * from './api/schemas.ts';
+export { hashApiKey, mintRunId, tenantSchema, apiKeyEntrySchema, tenantRunPrefix, tenantObjectKey } from './tenants.ts';
+export type { ApiKeyEntry } from './tenants.ts';
+export { runRecordSchema, summaryKey } from './runs/record.ts';
+export type { RunRecord } from './runs/record.ts';
+export { handleEvent } from './automation/handle-event.ts';
+export type { HandleEventResult } from './automation/handle-event.ts';
+export type { AutomationDeps } from './automation/execute.ts';
+export { loadRun } from './automation/load.ts';
+export type { LoadedRun } from './automation/load.ts';
+export { buildManifest } from './automation/manifest.ts';
+export { startEventsWorker } from './events-worker.ts';
+export type { EventsWorkerOptions } from './events-worker.ts';
+export { createAwsStore, createAwsQueues } from './adapters/aws.ts';
+export { runStoreFromCloud, taskQueuesFromCloud, cloudPorts } from './adapters/cloud.ts';
+export { createS3Client } from './aws/s3.ts';
+export { createSqsClient } from './aws/sqs.ts';
+export { AwsRequestError } from './aws/errors.ts';
+export { QUEUE_KINDS, createConsoleLogger, silentLogger } from './ports.ts';
+export type { ApiStore, RunStore, TaskQueues, QueueKind, Logger, ObjectEntry } from './ports.ts';

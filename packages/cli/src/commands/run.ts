@@ -1,0 +1,95 @@
+// `./sppo run RECIPE.yaml [--key=value ...]`: validate a run recipe locally (core's schema, with
+// strict --key=value overrides), submit it to a gateway and follow it to the end, one line per
+// change. Exit 0 when the run completes, 1 when it fails or is cancelled.
+import { readFile } from 'node:fs/promises';
+import { applyOverrides, ConfigError } from '@sppo/core';
+import { parse as parseYaml } from 'yaml';
+import { parseArgs } from '../args.ts';
+import { UsageError } from '../errors.ts';
+
+const USAGE = './sppo run RECIPE.yaml [--gateway=URL] [--api-key=KEY] [--no-follow] [--interval=2] [--<config field>=VALUE ...]';
+const CLI_OPTIONS = ['gateway', 'api-key', 'interval'];
+
+interface RunView {
+  status: string;
+  status_reason?: string;
+  current_round: number | null;
+  stage: string;
+  progress: { shards: number; generated: number; judged: number };
+  num_iterations: number;
+  failures: { stage: string; round: number; shard?: number; reason: string }[];
+}
+
+async function api(base: string, key: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+  } catch (error) {
+    throw new UsageError(`cannot reach the gateway at ${base} (${(error as Error).message}): start one with ./sppo up or pass --gateway=URL`);
+  }
+  return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+}
+
+function describe(view: RunView): string {
+  if (view.current_round === null) return `all ${view.num_iterations} rounds done, status ${view.status}`;
+  const { shards, generated, judged } = view.progress;
+  return `round ${view.current_round}/${view.num_iterations}: ${view.stage}, generated ${generated}/${shards}, judged ${judged}/${shards}, status ${view.status}`;
+}
+
+export async function runRun(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, { flagNames: ['no-follow'] });
+  const [recipePath, ...extra] = args.positionals;
+  if (recipePath === undefined || extra.length > 0) throw new UsageError(`give one recipe file. Usage: ${USAGE}`);
+  const base = (args.options.get('gateway') ?? process.env.SPPO_GATEWAY_URL ?? 'http://127.0.0.1:8787').replace(/\/+$/, '');
+  const key = args.options.get('api-key') ?? process.env.SPPO_API_KEY;
+  if (key === undefined) throw new UsageError('no API key: pass --api-key=KEY or set SPPO_API_KEY (./sppo up prints one)');
+  const intervalText = args.options.get('interval') ?? '2';
+  const intervalMs = Number(intervalText) * 1000;
+  if (!Number.isFinite(intervalMs) || intervalMs < 100) throw new UsageError(`--interval must be a number of seconds >= 0.1, got ${JSON.stringify(intervalText)}`);
+
+  let recipe: unknown;
+  try {
+    recipe = parseYaml(await readFile(recipePath, 'utf8')) ?? {};
+  } catch (error) {
+    throw new UsageError(`cannot read recipe ${recipePath}: ${(error as Error).message}`);
+  }
+  if (typeof recipe !== 'object' || recipe === null || Array.isArray(recipe)) throw new UsageError(`recipe ${recipePath} must be a YAML mapping of run config fields`);
+  const overrides = Object.fromEntries([...args.options].filter(([name]) => !CLI_OPTIONS.includes(name)));
+  let config;
+  try {
+    config = applyOverrides(recipe as Record<string, unknown>, overrides);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+
+  const created = await api(base, key, '/v1/runs', { method: 'POST', body: JSON.stringify(config) });
+  if (created.status !== 201) {
+    console.error(`sppo run: the gateway refused the run (HTTP ${created.status}): ${JSON.stringify(created.body.error ?? created.body)}`);
+    return 1;
+  }
+  const runId = String(created.body.run_id);
+  console.log(`run ${runId}: ${String(created.body.num_iterations)} rounds of ${String(created.body.shards_per_round)} shards`);
+  if (args.flags.has('no-follow')) return 0;
+
+  let last = '';
+  for (;;) {
+    const { status, body } = await api(base, key, `/v1/runs/${runId}`);
+    if (status !== 200) {
+      console.error(`sppo run: GET /v1/runs/${runId} answered HTTP ${status}: ${JSON.stringify(body.error ?? body)}`);
+      return 1;
+    }
+    const view = body as unknown as RunView;
+    const line = describe(view);
+    if (line !== last) console.log(`${new Date().toISOString()} ${line}`);
+    last = line;
+    if (view.status === 'completed') return 0;
+    if (view.status === 'failed' || view.status === 'cancelled') {
+      if (view.status_reason) console.error(`run ${runId} ${view.status}: ${view.status_reason}`);
+      for (const f of view.failures) console.error(`  ${f.stage} round ${f.round}${f.shard === undefined ? '' : ` shard ${f.shard}`}: ${f.reason}`);
+      console.error(`resume with: curl -X POST -H "authorization: Bearer $SPPO_API_KEY" ${base}/v1/runs/${runId}/resume`);
+      return 1;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with
+ * (z.toJSONSchema emits JSON Schema 2020-12, which OpenAPI 3.1 uses as is). Served at
+ * GET /openapi.json.
+ */
+import { z } from 'zod';
+import { runConfigSchema } from '@sppo/core';
+import {
+  actionResultSchema,
+  addPromptsBodySchema,
+  addPromptsResultSchema,
+  cancelBodySchema,
+  errorBodySchema,
+  healthSchema,
+  roundViewSchema,
+  runCreatedSchema,
+  runListSchema,
+  runViewSchema,
+} from './schemas.ts';
+
+function schema(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...json } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return json;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const jsonBody = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
+const error = (description: string) => ({ description, ...jsonBody('Error') });
+
+const runIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }, description: 'Run id as returned by POST /v1/runs.' };
+const COMMON_ERRORS = {
+  '400': error('Invalid id, query or body: `details.issues` lists every problem.'),
+  '401': error('Missing or unknown API key.'),
+  '404': error("No such run for this tenant (other tenants' runs are not found either)."),
+  '500': error('Internal error (logged with the request id).'),
+};
+
+export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string } = {}): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'SPPO gateway',
+      version,
+      description:
+        'Self-Play Preference Optimization (Wu et al. 2024, arXiv 2405.00675) as a service: submit a run config and its prompts; rounds of generate -> judge -> train then follow each other automatically until num_iterations checkpoints exist.',
+    },
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key listed (as its SHA-256) in SPPO_API_KEYS.' } },
+      schemas: {
+        RunConfig: schema(runConfigSchema, 'input'),
+        Error: schema(errorBodySchema, 'output'),
+        RunCreated: schema(runCreatedSchema, 'output'),
+        RunList: schema(runListSchema, 'output'),
+        RunView: schema(runViewSchema, 'output'),
+        RoundView: schema(roundViewSchema, 'output'),
+        AddPrompts: schema(addPromptsBodySchema, 'input'),
+        AddPromptsResult: schema(addPromptsResultSchema, 'output'),
+        Cancel: schema(cancelBodySchema, 'input'),
+        ActionResult: schema(actionResultSchema, 'output'),
+        Health: schema(healthSchema, 'output'),
+      },
+    },
+    paths: {
+      '/v1/runs': {
+        post: {
+          summary: 'Create a run and start its round 0',
+          requestBody: { required: true, ...jsonBody('RunConfig') },
+          responses: {
+            '201': { description: 'Created; round 0 starts through the events queue.', ...jsonBody('RunCreated') },
+            '400': error('Invalid config: `details.issues` lists every invalid field with its valid values.'),
+            '401': COMMON_ERRORS['401'],
+            '413': error('Body over the size limit.'),
+            '415': error('Body is not application/json.'),
+            '503': error('Stored but not started (events queue unreachable): resume it later.'),
+          },
+        },
+        get: {
+          summary: "The tenant's runs, oldest first",
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor of the previous page.' },
+          ],
+          responses: { '200': { description: 'A page of runs.', ...jsonBody('RunList') }, '400': COMMON_ERRORS['400'], '401': COMMON_ERRORS['401'] },
+        },
+      },
+      '/v1/runs/{id}': {
+        get: {
+          summary: 'State, current round and stage, shard progress, per-round metrics, failures',
+          parameters: [runIdParam],
+          responses: { '200': { description: 'The run.', ...jsonBody('RunView') }, ...COMMON_ERRORS },
+        },
+      },
+      '/v1/runs/{id}/rounds/{t}': {
+        get: {
+          summary: "A round's manifest, metrics and links (S3 keys) to its shards and checkpoint",
+          parameters: [runIdParam, { name: 't', in: 'path', required: true, schema: { type: 'integer', minimum: 0 }, description: '0-based round.' }],
+          responses: { '200': { description: 'The round.', ...jsonBody('RoundView') }, ...COMMON_ERRORS },
+        },
+      },
+      '/v1/runs/{id}/prompts': {
+        post: {
+          summary: "Append prompts to the run's pool for later rounds",
+          parameters: [runIdParam],
+          requestBody: { required: true, ...jsonBody('AddPrompts') },
+          responses: { '200': { description: 'Appended.', ...jsonBody('AddPromptsResult') }, ...COMMON_ERRORS, '409': error('The run is completed.') },
+        },
+      },
+      '/v1/runs/{id}/cancel': {
+        post: {
+          summary: 'Stop starting new work',
+          parameters: [runIdParam],
+          requestBody: { required: false, ...jsonBody('Cancel') },
+          responses: { '200': { description: 'Cancelled.', ...jsonBody('ActionResult') }, ...COMMON_ERRORS, '409': error('The run is completed.') },
+        },
+      },
+      '/v1/runs/{id}/resume': {
+        post: {
+          summary: 'Continue a cancelled or failed run from what exists',
+          parameters: [runIdParam],
+          responses: { '202': { description: 'Resume requested.', ...jsonBody('ActionResult') }, ...COMMON_ERRORS, '409': error('The run is running or completed.') },
+        },
+      },
+      '/health/live': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive.', content: { 'application/health+json': { schema: ref('Health') } } } } } },
+      '/health/ready': {
+        get: {
+          summary: 'Readiness: configuration, S3 bucket and the four queues',
+          security: [],
+          responses: {
+            '200': { description: 'Ready.', content: { 'application/health+json': { schema: ref('Health') } } },
+            '503': { description: 'A check failed; it is named in `checks`.', content: { 'application/health+json': { schema: ref('Health') } } },
+          },
+        },
+      },
+      '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1.' } } } },
+    },
+  };
+}

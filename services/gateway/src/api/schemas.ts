@@ -1,0 +1,131 @@
+/**
+ * The shapes of the HTTP API, as zod schemas: request bodies are validated with them and the
+ * OpenAPI document (api/openapi.ts) is generated from them (zod 4's z.toJSONSchema), so the
+ * document cannot drift from what the routes accept and return.
+ */
+import { z } from 'zod';
+import {
+  failureRecordSchema,
+  promptSourceSchema,
+  roundManifestSchema,
+  roundMetricsSchema,
+  runConfigSchema,
+  runIdSchema,
+  runStatusValueSchema,
+} from '@sppo/core';
+import { ERROR_CODES } from '../http/errors.ts';
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES).describe('Stable machine-readable code.'),
+      message: z.string().describe('What was wrong and how to fix it.'),
+      details: z
+        .object({ issues: z.array(z.object({ path: z.string(), message: z.string(), valid_values: z.array(z.string()).optional() })) })
+        .optional()
+        .describe('For validation errors: every problem, positioned by its field path.'),
+    }),
+  })
+  .describe('Every error response.');
+
+export const ROUND_PHASES = ['waiting', 'generating', 'judging', 'training', 'done'] as const;
+
+export const runCreatedSchema = z.object({
+  run_id: runIdSchema,
+  status: runStatusValueSchema,
+  created_at: z.string(),
+  num_iterations: z.number().int(),
+  shards_per_round: z.number().int(),
+  prompt_count: z.number().int(),
+  links: z.object({ self: z.string(), rounds: z.string() }),
+});
+
+export const runSummarySchema = z.object({
+  run_id: runIdSchema,
+  status: runStatusValueSchema,
+  created_at: z.string(),
+  status_updated_at: z.string().optional(),
+});
+
+export const runListSchema = z.object({
+  runs: z.array(runSummarySchema).describe("The tenant's runs, oldest first."),
+  next_cursor: z.string().optional().describe('Pass as ?cursor= for the next page; absent on the last page.'),
+});
+
+const metricsValues = z.record(z.string(), z.number());
+
+export const roundProgressSchema = z.object({
+  round: z.number().int(),
+  phase: z.enum(ROUND_PHASES),
+  shards: z.number().int(),
+  generated: z.number().int().describe('Shards with generations (judged ones included).'),
+  judged: z.number().int(),
+  checkpoint_complete: z.boolean().describe('Checkpoint round+1 (this round\'s output) exists.'),
+  metrics: z
+    .object({
+      generation: metricsValues.optional(),
+      judge: metricsValues.optional(),
+      train: metricsValues.optional().describe('The training summary plus the last logged step (TRL metric names).'),
+    })
+    .nullable(),
+});
+
+export const runViewSchema = z.object({
+  run_id: runIdSchema,
+  status: runStatusValueSchema,
+  status_reason: z.string().optional(),
+  status_updated_at: z.string().optional(),
+  created_at: z.string(),
+  current_round: z.number().int().nullable().describe('The first round whose checkpoint is not complete; null when every round is done.'),
+  stage: z.enum(ROUND_PHASES).describe("The current round's phase ('done' once every round is)."),
+  progress: z.object({ shards: z.number().int(), generated: z.number().int(), judged: z.number().int() }).describe('Shard progress of the current round.'),
+  num_iterations: z.number().int(),
+  shards_per_round: z.number().int(),
+  rounds: z.array(roundProgressSchema),
+  failures: z.array(failureRecordSchema).describe('Dead-lettered units with their reasons.'),
+  config: runConfigSchema.describe('The resolved run config.'),
+  summary: z.record(z.string(), z.unknown()).optional().describe('runs/{run}/summary.json once the run completed.'),
+});
+
+const shardLinkSchema = z.object({ shard: z.number().int(), key: z.string(), exists: z.boolean() });
+
+export const roundViewSchema = z.object({
+  run_id: runIdSchema,
+  round: z.number().int(),
+  phase: z.enum(ROUND_PHASES),
+  manifest: roundManifestSchema.nullable().describe('null until the round started.'),
+  metrics: roundMetricsSchema.nullable(),
+  links: z.object({
+    manifest: z.string(),
+    metrics: z.string(),
+    generations: z.array(shardLinkSchema),
+    triplets: z.array(shardLinkSchema),
+    checkpoint: z.object({ prefix: z.string(), complete_key: z.string(), complete: z.boolean() }).describe("This round's output checkpoint (round+1)."),
+  }),
+});
+
+export const addPromptsBodySchema = z.strictObject({
+  prompts: promptSourceSchema.describe('Prompts to append to the run\'s pool: inline, or { key } of a JSONL object under your tenant area.'),
+});
+
+export const addPromptsResultSchema = z.object({ run_id: runIdSchema, added: z.number().int(), prompt_count: z.number().int() });
+
+export const cancelBodySchema = z.strictObject({ reason: z.string().min(1).max(1000).optional() });
+
+export const actionResultSchema = z.object({ run_id: runIdSchema, status: runStatusValueSchema, message: z.string() });
+
+export const healthCheckSchema = z.object({
+  status: z.enum(['pass', 'fail']),
+  componentType: z.string().optional(),
+  time: z.string().optional(),
+  output: z.string().optional(),
+});
+
+export const healthSchema = z
+  .object({ status: z.enum(['pass', 'fail']), checks: z.record(z.string(), z.array(healthCheckSchema)).optional() })
+  .describe('application/health+json (draft-inadarei-api-health-check).');
+
+export const listQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('Runs per page, 1-100.'),
+  cursor: z.string().min(1).max(2048).regex(/^[A-Za-z0-9+/=_.~-]+$/, { message: 'cursor must be the next_cursor of a previous page' }).optional(),
+});

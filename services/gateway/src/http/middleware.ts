@@ -1,0 +1,63 @@
+// The gateway's middleware, hono style: each a factory taking a typed options object with
+// defaults in the signature and returning a named function.
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from './errors.ts';
+import type { GatewayDeps, GatewayEnv } from './context.ts';
+import { tenantForKey } from '../tenants.ts';
+
+/** Tags every response with `x-request-id` (a fresh UUID; an incoming one is not trusted). */
+export function requestId({ header = 'x-request-id' }: { header?: string } = {}): MiddlewareHandler<GatewayEnv> {
+  return async function requestIdMiddleware(c, next) {
+    const id = crypto.randomUUID();
+    c.set('requestId', id);
+    await next();
+    c.res.headers.set(header, id);
+  };
+}
+
+/** Puts the request's dependencies on the context; `resolve` may throw GatewayConfigError. */
+export function withDeps({ resolve }: { resolve: (bindings: Record<string, unknown>) => GatewayDeps }): MiddlewareHandler<GatewayEnv> {
+  return async function withDepsMiddleware(c, next) {
+    c.set('deps', resolve((c.env ?? {}) as Record<string, unknown>));
+    await next();
+  };
+}
+
+/**
+ * `Authorization: Bearer <key>`: the key's SHA-256 is looked up in SPPO_API_KEYS and its tenant
+ * put on the context. Missing or unknown keys get 401 with `WWW-Authenticate: Bearer`.
+ */
+export function apiKeyAuth({ scheme = 'Bearer' }: { scheme?: string } = {}): MiddlewareHandler<GatewayEnv> {
+  return async function apiKeyAuthMiddleware(c, next) {
+    const header = c.req.header('authorization') ?? '';
+    const match = new RegExp(`^${scheme}\\s+(\\S+)\\s*$`, 'i').exec(header);
+    if (match?.[1] === undefined) {
+      throw new ApiError(401, 'unauthorized', `missing API key: send "Authorization: ${scheme} <your key>"`);
+    }
+    const tenant = await tenantForKey(match[1], c.get('deps').apiKeys);
+    if (tenant === null) throw new ApiError(401, 'unauthorized', 'unknown API key: check the key, or ask the operator to add its SHA-256 to SPPO_API_KEYS');
+    c.set('tenant', tenant);
+    await next();
+  };
+}
+
+/**
+ * Reads a JSON body: 415 unless the content type is JSON, 400 with the parser's message if
+ * malformed. With `optional`, an empty body reads as undefined whatever its content type.
+ */
+export async function readJsonBody(
+  c: { req: { header(name: string): string | undefined; text(): Promise<string> } },
+  { optional = false }: { optional?: boolean } = {},
+): Promise<unknown> {
+  const text = await c.req.text();
+  if (optional && text.trim() === '') return undefined;
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw new ApiError(415, 'unsupported_media_type', `expected "Content-Type: application/json", got ${type === '' ? 'none' : `"${type}"`}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ApiError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * POST /v1/runs: validate the config, store the prompt pool and run.json, then start round 0 by
+ * publishing `run.created` to the events queue. The events worker, the one host of the round state
+ * machine, consumes it like every other event; the API never enqueues work itself, so there is a
+ * single writer of manifests and markers (see README "Where the state machine runs").
+ */
+import { parseRunConfig, promptsKey, promptsPerRound, runConfigKey, type RunEvent } from '@sppo/core';
+import type { z } from 'zod';
+import { ApiError } from '../http/errors.ts';
+import type { GatewayDeps } from '../http/context.ts';
+import type { runCreatedSchema } from '../api/schemas.ts';
+import { mintRunId } from '../tenants.ts';
+import { copyBaseCheckpoint } from './base-checkpoint.ts';
+import { mergePool, resolvePromptSource, writePool } from './prompts.ts';
+import { shardsPerRound, writeStatus, type RunRecord } from './record.ts';
+
+export type RunCreated = z.infer<typeof runCreatedSchema>;
+
+/**
+ * Order of writes: prompts pool, checkpoint 0 (copied when the base model is in the bucket),
+ * run.json, then the run.created event.
+ */
+export async function createRun(body: unknown, tenant: string, { store, queues, now, logger }: GatewayDeps): Promise<RunCreated> {
+  const config = parseRunConfig(body);
+  const createdAt = now();
+  const runId = mintRunId(tenant, createdAt);
+  const pool = mergePool([], await resolvePromptSource(config.prompts, { store, tenant }));
+  // Resolve "0 = pool size / num_iterations" once, so every round has the same shard count even
+  // if prompts are added later (core's roundShardCount is then independent of the pool size).
+  const perRound = promptsPerRound({ poolSize: pool.length, numIterations: config.num_iterations, promptsPerIteration: config.prompts_per_iteration });
+  const resolved = parseRunConfig({ ...config, prompts: { key: promptsKey(runId) }, prompts_per_iteration: perRound });
+  const record: RunRecord = { run_id: runId, tenant, created_at: createdAt.toISOString(), config: resolved };
+
+  // The pool and checkpoint 0 first, run.json last: run.json's existence is what makes the run exist.
+  await writePool(store, runId, pool);
+  const base = await copyBaseCheckpoint(store, runId, resolved.model_name_or_path, tenant);
+  await store.put(runConfigKey(runId), `${JSON.stringify(record, null, 2)}\n`, 'application/json');
+  try {
+    await queues.send('events', { type: 'run.created', run_id: runId } satisfies RunEvent);
+  } catch (error) {
+    // The run exists but nothing will start it: mark it failed so that resume starts it.
+    logger.error('run.start_failed', { run_id: runId, error });
+    await writeStatus(store, { run_id: runId, status: 'failed', updated_at: now().toISOString(), reason: 'could not publish run.created to the events queue' }).catch(() => {});
+    throw new ApiError(503, 'unavailable', `run ${runId} was stored but could not be started (events queue unreachable): retry later with POST /v1/runs/${runId}/resume`);
+  }
+  logger.info('run.created', { run_id: runId, tenant, prompts: pool.length, num_iterations: resolved.num_iterations, base_checkpoint: base.kind });
+  return {
+    run_id: runId,
+    status: 'running',
+    created_at: record.created_at,
+    num_iterations: resolved.num_iterations,
+    shards_per_round: shardsPerRound(resolved, pool.length),
+    prompt_count: pool.length,
+    links: { self: `/v1/runs/${runId}`, rounds: `/v1/runs/${runId}/rounds/{t}` },
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * The read side of the API: a run's state, a round's artefacts and a tenant's run list, all derived
+ * from S3 with the same listing the automation uses (automation/load.ts), so the API and the state
+ * machine never disagree about where a run stands.
+ */
+import {
+  checkpointCompleteKey,
+  checkpointPrefix,
+  currentRound,
+  deriveRoundProgress,
+  failureRecordSchema,
+  failuresPrefix,
+  generationShardKey,
+  manifestKey,
+  roundManifestSchema,
+  roundMetricsKey,
+  roundMetricsSchema,
+  tripletShardKey,
+  type FailureRecord,
+  type RoundMetrics,
+} from '@sppo/core';
+import { z } from 'zod';
+import type { roundProgressSchema, roundViewSchema, runListSchema, runViewSchema } from '../api/schemas.ts';
+import { loadRun, type LoadedRun } from '../automation/load.ts';
+import { notFound } from '../http/errors.ts';
+import type { ApiStore, RunStore } from '../ports.ts';
+import { tenantRunPrefix } from '../tenants.ts';
+import { readJson, readRunRecord, readStatus, summaryKey, type RunRecord } from './record.ts';
+
+export type RunView = z.infer<typeof runViewSchema>;
+export type RoundView = z.infer<typeof roundViewSchema>;
+export type RunList = z.infer<typeof runListSchema>;
+type RoundProgressView = z.infer<typeof roundProgressSchema>;
+
+/** Runs `fn` over `items` with at most `limit` at a time, keeping the order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      out[index] = await fn(items[index] as T);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+function trainSummary(metrics: RoundMetrics): Record<string, number> | undefined {
+  if (metrics.train === undefined) return undefined;
+  const last = metrics.train.log_history.at(-1) ?? {};
+  return { ...last, ...(metrics.train.summary ?? {}) };
+}
+
+async function loadRequired(store: RunStore, record: RunRecord): Promise<LoadedRun> {
+  const run = await loadRun(store, record.run_id);
+  if (run === null) throw notFound(`run ${record.run_id}`);
+  return run;
+}
+
+export async function buildRunView(store: RunStore, record: RunRecord): Promise<RunView> {
+  const run = await loadRequired(store, record);
+  const runId = record.run_id;
+  const has = new Set(run.objects.map((o) => o.key));
+  const failureKeys = run.objects.map((o) => o.key).filter((key) => key.startsWith(failuresPrefix(runId)) && key.endsWith('.json'));
+  const [failures, metrics, summary] = await Promise.all([
+    mapLimit(failureKeys, 8, (key) => readJson(store, key, failureRecordSchema)),
+    mapLimit(run.state.rounds, 8, (r) => (has.has(roundMetricsKey(runId, r.round)) ? readJson(store, roundMetricsKey(runId, r.round), roundMetricsSchema) : Promise.resolve(null))),
+    run.state.status === 'completed' ? readJson(store, summaryKey(runId), z.record(z.string(), z.unknown())) : Promise.resolve(null),
+  ]);
+  const rounds: RoundProgressView[] = run.state.rounds.map((r, t) => {
+    const progress = deriveRoundProgress(run.state, t);
+    const m = metrics[t] ?? null;
+    const train = m === null ? undefined : trainSummary(m);
+    return {
+      round: t,
+      phase: progress.phase,
+      shards: progress.shards,
+      generated: progress.generated,
+      judged: progress.judged,
+      checkpoint_complete: progress.checkpointComplete,
+      metrics: m === null ? null : { ...(m.generation ? { generation: m.generation } : {}), ...(m.judge ? { judge: m.judge } : {}), ...(train ? { train } : {}) },
+    };
+  });
+  const current = currentRound(run.state);
+  const now = current === null ? undefined : rounds[current];
+  return {
+    run_id: runId,
+    status: run.state.status,
+    ...(run.status?.reason === undefined ? {} : { status_reason: run.status.reason }),
+    ...(run.status === null ? {} : { status_updated_at: run.status.updated_at }),
+    created_at: record.created_at,
+    current_round: current,
+    stage: now?.phase ?? 'done',
+    progress: { shards: run.shardCount, generated: now?.generated ?? run.shardCount, judged: now?.judged ?? run.shardCount },
+    num_iterations: record.config.num_iterations,
+    shards_per_round: run.shardCount,
+    rounds,
+    failures: failures.filter((f): f is FailureRecord => f !== null).sort((a, b) => a.failed_at.localeCompare(b.failed_at)),
+    config: record.config,
+    ...(summary === null ? {} : { summary }),
+  };
+}
+
+export async function buildRoundView(store: RunStore, record: RunRecord, t: number): Promise<RoundView> {
+  if (t >= record.config.num_iterations) throw notFound(`round ${t} of run ${record.run_id} (it has rounds 0..${record.config.num_iterations - 1})`);
+  const run = await loadRequired(store, record);
+  const runId = record.run_id;
+  const has = new Set(run.objects.map((o) => o.key));
+  const [manifest, metrics] = await Promise.all([
+    has.has(manifestKey(runId, t)) ? readJson(store, manifestKey(runId, t), roundManifestSchema) : Promise.resolve(null),
+    has.has(roundMetricsKey(runId, t)) ? readJson(store, roundMetricsKey(runId, t), roundMetricsSchema) : Promise.resolve(null),
+  ]);
+  const shards = Array.from({ length: run.shardCount }, (_, i) => i);
+  return {
+    run_id: runId,
+    round: t,
+    phase: deriveRoundProgress(run.state, t).phase,
+    manifest,
+    metrics,
+    links: {
+      manifest: manifestKey(runId, t),
+      metrics: roundMetricsKey(runId, t),
+      generations: shards.map((shard) => ({ shard, key: generationShardKey(runId, t, shard), exists: has.has(generationShardKey(runId, t, shard)) })),
+      triplets: shards.map((shard) => ({ shard, key: tripletShardKey(runId, t, shard), exists: has.has(tripletShardKey(runId, t, shard)) })),
+      checkpoint: { prefix: checkpointPrefix(runId, t + 1), complete_key: checkpointCompleteKey(runId, t + 1), complete: has.has(checkpointCompleteKey(runId, t + 1)) },
+    },
+  };
+}
+
+/** One page of the tenant's runs (one S3 listing of runs/{tenant}--, then run.json + status.json each). */
+export async function listRuns(store: ApiStore, tenant: string, { limit, cursor }: { limit: number; cursor?: string }): Promise<RunList> {
+  const page = await store.listPage(tenantRunPrefix(tenant), { delimiter: '/', maxKeys: limit, ...(cursor === undefined ? {} : { cursor }) });
+  const ids = page.prefixes.map((prefix) => prefix.slice('runs/'.length, -1));
+  const rows = await mapLimit(ids, 8, async (runId) => {
+    const [record, status] = await Promise.all([readRunRecord(store, runId), readStatus(store, runId)]);
+    if (record === null || record.tenant !== tenant) return null; // half-created or foreign: not listed
+    return {
+      run_id: runId,
+      status: status?.status ?? 'running',
+      created_at: record.created_at,
+      ...(status === null ? {} : { status_updated_at: status.updated_at }),
+    } as const;
+  });
+  return { runs: rows.filter((row) => row !== null), ...(page.cursor === undefined ? {} : { next_cursor: page.cursor }) };
+}

@@ -37,6 +37,8 @@ const ENQUEUED = 'runs/*/round=*/_enqueued/*';
 const STATUS = 'runs/*/status*';
 const SUMMARY = 'runs/*/summary*';
 const MODELS = 'models/*';
+// Checkpoint 0 of a run: the base model as copied in by the gateway when the run is created.
+const BASE_CHECKPOINT = 'runs/*/checkpoints/0/*';
 
 /** Intermediate shards: re-creatable from checkpoints, so they expire (see janitor.ts). */
 export const INTERMEDIATE_PATTERNS = [GENERATIONS, TRIPLETS, TRAIN_STATE];
@@ -58,7 +60,9 @@ export const S3_ACCESS: Record<ServiceRole, S3AccessSpec> = {
   events: { read: ['runs/*'], write: [MANIFEST, ENQUEUED, STATUS, SUMMARY, FAILURES], delete: [] },
   // The HTTP API: creates runs (config, prompts), cancels/resumes (status), reads everything of a run
   // for GET /v1/runs/{id}, and reads prompt files users uploaded under `tenants/{tenant}/`.
-  gateway: { read: ['runs/*', 'tenants/*'], write: [RUN_CONFIG, PROMPTS, STATUS], delete: [] },
+  // At creation it copies the base model (a shared `models/...` prefix) into the run as checkpoint 0
+  // (services/gateway runs/base-checkpoint.ts), so it reads models/* and writes checkpoints/0 only.
+  gateway: { read: ['runs/*', 'tenants/*', MODELS], write: [RUN_CONFIG, PROMPTS, STATUS, BASE_CHECKPOINT], delete: [] },
   // Deletes expired intermediate shards only; it never reads object contents.
   janitor: { read: [], write: [], delete: INTERMEDIATE_PATTERNS },
 };

@@ -1,6 +1,8 @@
 import { runBench } from './commands/bench.ts';
 import { runDeploy } from './commands/deploy.ts';
 import { runHelp } from './commands/help.ts';
+import { runJudge } from './commands/judge.ts';
+import { runJudgeTrain } from './commands/judge-train.ts';
 import { runRun } from './commands/run.ts';
 import { runTest } from './commands/test.ts';
 import { runUp } from './commands/up.ts';
@@ -23,8 +25,8 @@ export const commands: Command[] = [
   { name: 'generate', summary: 'sample K responses per prompt from a checkpoint' },
   { name: 'sft', summary: 'supervised fine-tuning of a checkpoint on prompt/response rows' },
   { name: 'train', summary: 'one SPPO round (or DPO/IPO) from a triplets file to a new checkpoint' },
-  { name: 'judge', summary: 'score a generations file with a pairwise judge and write triplets' },
-  { name: 'judge-train', summary: 'train a mini-PairRM pairwise judge from preference pairs' },
+  { name: 'judge', summary: 'score a generations file with a pairwise judge and write triplets', run: runJudge },
+  { name: 'judge-train', summary: 'train a mini-PairRM pairwise judge from preference pairs', run: runJudgeTrain },
   { name: 'bench', summary: 'run a benchmark against its peer and print JSON (./sppo bench NAME)', run: runBench },
   { name: 'deploy', summary: 'deploy the CDK stack and the gateway worker (--dry-run: synth and bundle only)', run: runDeploy },
 ];

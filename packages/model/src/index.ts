@@ -73,3 +73,4 @@ export type {
 export { syntheticCorpus } from './synthetic-corpus.ts';
 export type { SyntheticCorpusOptions } from './synthetic-corpus.ts';
 export * from './graphs/index.ts';
+export * from './pairwise/index.ts';

@@ -1,0 +1,89 @@
+// `./sppo judge --model DIR|rule:NAME --data generations.jsonl --out triplets.jsonl [--key=value ...]`:
+// scores a generations file (rows like the generator's shard rows: prompt_id, prompt, prompt_text,
+// responses[K], ...) with a pairwise judge, every ordered pair of every prompt in one batched call,
+// and writes the triplets file with core's buildTriplets (SPPO-REFERENCE 2.2 steps 6-8).
+// Options: --score_aggregation=official|direct, --win_rate_estimator=include_self|exclude_self,
+// --selection=extremes|all (run-config names and defaults), --judge_max_source_tokens,
+// --judge_max_candidate_tokens (default: the judge folder's config, else PairRM's 1224 / 412),
+// --batch_size (rows per forward, default 32). Bad lines are reported with their numbers and
+// skipped; prompts with fewer than 2 responses are an error. Prints the judge/* metrics as JSON.
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { SCORE_AGGREGATIONS, SELECTIONS, toJsonl, WIN_RATE_ESTIMATORS } from '@sppo/core';
+import { createRuleJudge, loadPairwiseJudge, type PairwiseJudge } from '@sppo/model';
+import { judgeGenerations, parseGenerationShard } from '@sppo/judge';
+import { parseArgs, rejectUnknown, requireOption } from '../args.ts';
+import { UsageError } from '../errors.ts';
+
+const USAGE = './sppo judge --model DIR|rule:length|rule:rps --data generations.jsonl --out triplets.jsonl [--score_aggregation=official|direct] [--win_rate_estimator=include_self|exclude_self] [--selection=extremes|all] [--judge_max_source_tokens=N] [--judge_max_candidate_tokens=N] [--batch_size=N]';
+const OPTIONS = ['model', 'data', 'out', 'score_aggregation', 'win_rate_estimator', 'selection', 'judge_max_source_tokens', 'judge_max_candidate_tokens', 'batch_size'];
+
+function choice<T extends string>(name: string, value: string | undefined, valid: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(valid as readonly string[]).includes(value)) throw new UsageError(`--${name}=${value} is not valid; use one of ${valid.join(', ')}`);
+  return value as T;
+}
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name}=${value}: use a positive integer`);
+  return n;
+}
+
+export async function runJudge(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const model = requireOption(args, 'model', USAGE);
+  const data = requireOption(args, 'data', USAGE);
+  const out = requireOption(args, 'out', USAGE);
+  rejectUnknown(args, OPTIONS);
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${args.positionals[0]}. Usage: ${USAGE}`);
+  const o = args.options;
+  const options = {
+    aggregation: choice('score_aggregation', o.get('score_aggregation'), SCORE_AGGREGATIONS, 'official'),
+    estimator: choice('win_rate_estimator', o.get('win_rate_estimator'), WIN_RATE_ESTIMATORS, 'include_self'),
+    selection: choice('selection', o.get('selection'), SELECTIONS, 'extremes'),
+  };
+  const maxSourceTokens = positiveInt('judge_max_source_tokens', o.get('judge_max_source_tokens'));
+  const maxCandidateTokens = positiveInt('judge_max_candidate_tokens', o.get('judge_max_candidate_tokens'));
+  const batchSize = positiveInt('batch_size', o.get('batch_size'));
+
+  let text: string;
+  try {
+    text = await readFile(data, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read --data ${data}: ${(e as Error).message}`);
+  }
+  const parsed = parseGenerationShard(text);
+  for (const bad of parsed.badLines) console.error(`judge: ${data} line ${bad.line} skipped: ${bad.message}`);
+  if (parsed.tooFewResponses.length > 0) {
+    throw new UsageError(`${data}: prompts need K >= 2 responses to be judged; ${parsed.tooFewResponses.map((b) => `line ${b.line} has ${b.message}`).join('; ')}`);
+  }
+  let judge: PairwiseJudge;
+  try {
+    judge = model.startsWith('rule:')
+      ? createRuleJudge(model)
+      : await loadPairwiseJudge(model, {
+          ...(maxSourceTokens ? { maxSourceTokens } : {}),
+          ...(maxCandidateTokens ? { maxCandidateTokens } : {}),
+          ...(batchSize ? { batchSize } : {}),
+          thread: 'main',
+        });
+  } catch (e) {
+    throw new UsageError(`--model ${model}: ${(e as Error).message}`);
+  }
+  try {
+    const comparisons = parsed.rows.reduce((n, r) => n + r.responses.length * (r.responses.length - 1), 0);
+    console.error(`judge: ${parsed.rows.length} prompts, ${comparisons} comparisons with ${judge.name}`);
+    const started = performance.now();
+    const result = await judgeGenerations(judge, parsed, options);
+    const seconds = (performance.now() - started) / 1000;
+    const tmp = `${out}.tmp-${process.pid}`;
+    await writeFile(tmp, toJsonl(result.triplets));
+    await rename(tmp, out);
+    console.error(`judge: wrote ${result.triplets.length} rows to ${out} (${(comparisons / Math.max(seconds, 1e-9)).toFixed(1)} comparisons/s)`);
+    console.log(JSON.stringify(result.metrics));
+    return 0;
+  } finally {
+    await judge.close?.();
+  }
+}

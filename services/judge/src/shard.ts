@@ -1,0 +1,107 @@
+/**
+ * The judge stage on one generation shard, without I/O (shared by the service and `./sppo judge`):
+ * parse the rows (every bad line kept with its number), compare every ordered pair of every prompt
+ * in ONE judge call (K(K-1) per prompt, batched across prompts), then core's buildTriplets per
+ * prompt with the run config's aggregation, estimator and selection (SPPO-REFERENCE 2.2 steps 6-8).
+ */
+import {
+  buildTriplets,
+  generationRowSchema,
+  judgeMetricsFromTriplets,
+  type GenerationRow,
+  type PairTripletRow,
+  type ResponseTripletRow,
+  type ScoreAggregation,
+  type Selection,
+  type WinRateEstimator,
+} from '@sppo/core';
+import { compareAllPairs, type PairwiseJudge } from '@sppo/model';
+import { PermanentJudgeError } from './errors.ts';
+
+export interface BadLine {
+  line: number;
+  message: string;
+}
+
+export interface ParsedGenerations {
+  rows: GenerationRow[];
+  /** 1-based line numbers of the good rows, in order. */
+  lines: number[];
+  badLines: BadLine[];
+  /** Lines whose prompt has fewer than 2 responses (a win rate needs K >= 2). */
+  tooFewResponses: BadLine[];
+}
+
+/** Parses generation shard JSONL; a bad line never hides the others. */
+export function parseGenerationShard(text: string): ParsedGenerations {
+  const out: ParsedGenerations = { rows: [], lines: [], badLines: [], tooFewResponses: [] };
+  text.split('\n').forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (e) {
+      out.badLines.push({ line, message: `not JSON: ${(e as Error).message}` });
+      return;
+    }
+    const responses = (value as { responses?: unknown } | null)?.responses;
+    if (Array.isArray(responses) && responses.length < 2) {
+      out.tooFewResponses.push({ line, message: `${responses.length} response(s); the judge needs K >= 2 per prompt` });
+      return;
+    }
+    const parsed = generationRowSchema.safeParse(value);
+    if (parsed.success) {
+      out.rows.push(parsed.data);
+      out.lines.push(line);
+    } else {
+      out.badLines.push({ line, message: parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ') });
+    }
+  });
+  return out;
+}
+
+export interface JudgeShardOptions {
+  aggregation: ScoreAggregation;
+  estimator: WinRateEstimator;
+  selection: Selection;
+}
+
+export interface JudgedShard {
+  triplets: (PairTripletRow | ResponseTripletRow)[];
+  /** judge/* numbers: core's judgeMetricsFromTriplets (on the extremes pairs) + counts. */
+  metrics: Record<string, number>;
+  badLines: BadLine[];
+}
+
+/** Judges parsed rows. K < 2 anywhere is an error for the whole unit (it is a config problem, not a bad line). */
+export async function judgeGenerations(judge: PairwiseJudge, parsed: ParsedGenerations, { aggregation, estimator, selection }: JudgeShardOptions): Promise<JudgedShard> {
+  if (parsed.tooFewResponses.length > 0) {
+    const where = parsed.tooFewResponses.map((b) => `line ${b.line} (${b.message})`).join(', ');
+    throw new PermanentJudgeError(
+      `the generation shard has prompts with fewer than 2 responses: ${where}. SPPO's win rates need K >= 2 samples per prompt (samples_per_prompt >= 2; the official K is 5).`,
+    );
+  }
+  // Prompt text as the policy saw it is `prompt_text`; PairRM is given the templated prompt in the
+  // official pipeline (SPPO-REFERENCE 2.2 step 6), so the source is prompt_text.
+  const C = await compareAllPairs(
+    judge,
+    parsed.rows.map((r) => ({ prompt: r.prompt_text, responses: r.responses })),
+  );
+  const triplets: (PairTripletRow | ResponseTripletRow)[] = [];
+  const extremes: PairTripletRow[] = [];
+  parsed.rows.forEach((row, i) => {
+    const c = C[i] as number[][];
+    const base = { promptId: row.prompt_id, prompt: row.prompt, responses: row.responses, C: c, aggregation, estimator };
+    const pairs = buildTriplets({ ...base, selection: 'extremes' });
+    extremes.push(...pairs);
+    triplets.push(...(selection === 'extremes' ? pairs : buildTriplets({ ...base, selection })));
+  });
+  const comparisons = parsed.rows.reduce((n, r) => n + r.responses.length * (r.responses.length - 1), 0);
+  const metrics = {
+    ...judgeMetricsFromTriplets(extremes),
+    'judge/comparisons': comparisons,
+    'judge/bad_lines': parsed.badLines.length,
+  };
+  return { triplets, metrics, badLines: parsed.badLines };
+}

@@ -1,11 +1,15 @@
 import { runBench } from './commands/bench.ts';
 import { runDeploy } from './commands/deploy.ts';
 import { runHelp } from './commands/help.ts';
+import { runInitModel } from './commands/init-model.ts';
 import { runJudge } from './commands/judge.ts';
 import { runJudgeTrain } from './commands/judge-train.ts';
+import { runScore } from './commands/score.ts';
+import { runSft } from './commands/sft.ts';
 import { runRun } from './commands/run.ts';
 import { runTest } from './commands/test.ts';
 import { runUp } from './commands/up.ts';
+import { runTrain } from './commands/train.ts';
 
 export interface Command {
   name: string;
@@ -20,11 +24,11 @@ export const commands: Command[] = [
   { name: 'demo', summary: 'run a real multi-round SPPO run on the embedded task and print the report' },
   { name: 'up', summary: 'start the emulator, the gateway and one worker of each service on loopback', run: runUp },
   { name: 'run', summary: 'submit a run recipe (YAML) to a gateway and follow it to the end', run: runRun },
-  { name: 'init-model', summary: 'write a random-init Llama-family checkpoint folder' },
-  { name: 'score', summary: 'summed log-probabilities of responses under a checkpoint' },
+  { name: 'init-model', summary: 'write a random-init Llama-family checkpoint folder', run: runInitModel },
+  { name: 'score', summary: 'summed log-probabilities of responses under a checkpoint', run: runScore },
   { name: 'generate', summary: 'sample K responses per prompt from a checkpoint' },
-  { name: 'sft', summary: 'supervised fine-tuning of a checkpoint on prompt/response rows' },
-  { name: 'train', summary: 'one SPPO round (or DPO/IPO) from a triplets file to a new checkpoint' },
+  { name: 'sft', summary: 'supervised fine-tuning of a checkpoint on prompt/response rows', run: runSft },
+  { name: 'train', summary: 'one SPPO round (or DPO/IPO) from a triplets file to a new checkpoint', run: runTrain },
   { name: 'judge', summary: 'score a generations file with a pairwise judge and write triplets', run: runJudge },
   { name: 'judge-train', summary: 'train a mini-PairRM pairwise judge from preference pairs', run: runJudgeTrain },
   { name: 'bench', summary: 'run a benchmark against its peer and print JSON (./sppo bench NAME)', run: runBench },

@@ -1,0 +1,112 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readCheckpoint, countParameters } from '@sppo/model';
+import { createSession } from '@sppo/autodiff';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UsageError } from '../errors.ts';
+import { runInitModel } from './init-model.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sppo-init-model-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true); // progress lines
+});
+
+describe('init-model', () => {
+  it('writes a complete checkpoint that readCheckpoint and onnxruntime load', async () => {
+    const out = join(dir, 'tiny');
+    expect(await runInitModel(['--out', out, '--seed=7'])).toBe(0);
+    const ck = await readCheckpoint(out, { verifyHashes: true });
+    expect(ck.files.sort()).toEqual(
+      ['_COMPLETE', 'config.json', 'generation_config.json', 'model.onnx', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'].sort(),
+    );
+    expect(ck.config).toMatchObject({ hidden_size: 64, num_hidden_layers: 2, vocab_size: 512, tie_word_embeddings: true, bos_token_id: 0, pad_token_id: 2 });
+    // EOS ids: the tokenizer's EOS and the chat end-of-turn marker, so generation stops after a turn.
+    expect(ck.config.eos_token_id).toEqual([1, ck.tokenizer.tokenToId('<|end|>')]);
+    expect(ck.tokenizer.chatTemplate).toContain('<|assistant|>');
+    expect(ck.tokenizerConfig.model_max_length).toBe(ck.config.max_position_embeddings);
+    const session = await createSession(await readFile(join(out, 'model.onnx')));
+    try {
+      expect(session.inputNames).toContain('past_key_values.0.key');
+      expect(session.outputNames).toContain('logits');
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('is deterministic: the same seed gives the same bytes, another seed other weights', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => join(dir, `seed-${n}`)) as [string, string, string];
+    await runInitModel(['--out', a, '--seed', '11']);
+    await runInitModel(['--out', b, '--seed', '11']);
+    await runInitModel(['--out', c, '--seed', '12']);
+    for (const file of ['model.safetensors', 'model.onnx', 'tokenizer.json', 'config.json']) {
+      expect(Buffer.compare(await readFile(join(a, file)), await readFile(join(b, file))), file).toBe(0);
+    }
+    expect(Buffer.compare(await readFile(join(a, 'model.safetensors')), await readFile(join(c, 'model.safetensors')))).not.toBe(0);
+    expect(Buffer.compare(await readFile(join(a, 'tokenizer.json')), await readFile(join(c, 'tokenizer.json')))).toBe(0);
+  });
+
+  it('takes an HF config.json and a corpus, giving the config our tokenizer ids', async () => {
+    const configPath = join(dir, 'hf-config.json');
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        model_type: 'llama',
+        architectures: ['LlamaForCausalLM'],
+        vocab_size: 700,
+        hidden_size: 32,
+        intermediate_size: 48,
+        num_hidden_layers: 1,
+        num_attention_heads: 4,
+        num_key_value_heads: 1,
+        tie_word_embeddings: false,
+        bos_token_id: 128000,
+        eos_token_id: 128001,
+        max_position_embeddings: 256,
+      }),
+    );
+    const corpus = join(dir, 'corpus.txt');
+    await writeFile(corpus, 'hello world, hello there\n\nthe world says hello\n'.repeat(20));
+    const out = join(dir, 'hf');
+    expect(await runInitModel(['--out', out, '--config', configPath, '--corpus', corpus, '--vocab-size=300'])).toBe(0);
+    const ck = await readCheckpoint(out);
+    expect(ck.config).toMatchObject({ vocab_size: 700, num_key_value_heads: 1, tie_word_embeddings: false, bos_token_id: 0, pad_token_id: 2 });
+    expect(ck.weights.get('lm_head.weight')).toHaveLength(700 * 32);
+    expect(ck.tokenizer.vocabSize).toBeLessThanOrEqual(300);
+    expect(ck.tokenizer.encode('hello world', { addSpecialTokens: false }).length).toBeLessThan(4); // merges learnt from the corpus
+    expect(countParameters(ck.config)).toBeGreaterThan(0);
+  });
+
+  it('refuses user mistakes with the valid values', async () => {
+    const existing = join(dir, 'tiny-existing');
+    await runInitModel(['--out', existing]);
+    await expect(runInitModel(['--out', existing])).rejects.toThrow(/already holds a checkpoint; pass --overwrite/);
+    expect(await runInitModel(['--out', existing, '--overwrite', '--seed=1'])).toBe(0);
+    await expect(runInitModel(['--out', join(dir, 'x'), '--preset', 'huge'])).rejects.toThrow(/Valid presets: tiny, small/);
+    await expect(runInitModel(['--out', join(dir, 'x'), '--seed', '-1'])).rejects.toThrow(UsageError);
+    await expect(runInitModel(['--out', join(dir, 'x'), '--vocab-size', '100'])).rejects.toThrow(/vocabSize must be an integer in \[263/);
+    await expect(runInitModel(['--out', join(dir, 'x'), '--colour', 'red'])).rejects.toThrow(/unknown option --colour.*--preset/);
+    await expect(runInitModel(['--preset', 'tiny'])).rejects.toThrow(/missing --out/);
+    await expect(runInitModel(['--out', join(dir, 'x'), '--config', join(dir, 'missing.json')])).rejects.toThrow(/cannot read --config/);
+  });
+
+  it('runs as a command through main.ts (no wrapper), exit 0, progress on stderr', () => {
+    const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+    const out = join(dir, 'spawned');
+    const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', main, 'init-model', `--out=${out}`, '--preset=tiny'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^init-model: tokenizer: 512 ids/m);
+    expect(r.stderr).toMatch(/init-model: wrote /);
+    const bad = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', main, 'init-model', `--out=${out}`], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/sppo init-model: .*already holds a checkpoint/);
+  });
+});

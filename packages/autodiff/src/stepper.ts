@@ -61,6 +61,8 @@ export async function createTrainStepper<B>({
   optimizer,
   maxGradNorm,
 }: TrainStepperOptions<B>): Promise<TrainStepper<B>> {
+  // Training sessions run without ORT's CPU arena unless asked (see SessionOptions.enableCpuMemArena).
+  session = { enableCpuMemArena: false, ...session };
   const host: TensorHost = thread === 'worker' ? createWorkerHost() : createLocalHost();
   const graphs = new Map<string, StepGraph>();
   const held = new Set<string>();

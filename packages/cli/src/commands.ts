@@ -1,5 +1,6 @@
 import { runBench } from './commands/bench.ts';
 import { runDeploy } from './commands/deploy.ts';
+import { runGenerate } from './commands/generate.ts';
 import { runHelp } from './commands/help.ts';
 import { runInitModel } from './commands/init-model.ts';
 import { runJudge } from './commands/judge.ts';
@@ -26,7 +27,7 @@ export const commands: Command[] = [
   { name: 'run', summary: 'submit a run recipe (YAML) to a gateway and follow it to the end', run: runRun },
   { name: 'init-model', summary: 'write a random-init Llama-family checkpoint folder', run: runInitModel },
   { name: 'score', summary: 'summed log-probabilities of responses under a checkpoint', run: runScore },
-  { name: 'generate', summary: 'sample K responses per prompt from a checkpoint' },
+  { name: 'generate', summary: 'sample K responses per prompt from a checkpoint', run: runGenerate },
   { name: 'sft', summary: 'supervised fine-tuning of a checkpoint on prompt/response rows', run: runSft },
   { name: 'train', summary: 'one SPPO round (or DPO/IPO) from a triplets file to a new checkpoint', run: runTrain },
   { name: 'judge', summary: 'score a generations file with a pairwise judge and write triplets', run: runJudge },

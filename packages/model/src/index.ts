@@ -74,5 +74,6 @@ export { syntheticCorpus } from './synthetic-corpus.ts';
 export type { SyntheticCorpusOptions } from './synthetic-corpus.ts';
 export * from './graphs/index.ts';
 export * from './scoring/index.ts';
+export * from './sampling/index.ts';
 export * from './training/index.ts';
 export * from './pairwise/index.ts';

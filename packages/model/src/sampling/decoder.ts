@@ -1,0 +1,166 @@
+/**
+ * A decoder-with-past ONNX model as optimum exports it and transformers.js runs it (ENVIRONMENT.md,
+ * "decoder-with-past ONNX contract"): our checkpoints' `model.onnx` and users' exported HF models.
+ * The only module of the sampler that touches onnxruntime (as transformers.js keeps it in
+ * backends/onnx.js). What the graph declares is read from the session's input metadata:
+ * `position_ids` is optional, optimum's merged decoders add a `use_cache_branch` flag, and the
+ * number of layers, KV heads and head size come from the `past_key_values.{i}.key` inputs.
+ */
+import * as ort from 'onnxruntime-node';
+import { availableProviders } from '@sppo/autodiff';
+import { SamplingError } from './errors.ts';
+import type { KvCache } from './kv-cache.ts';
+
+export const EXECUTION_PROVIDER_NAMES = ['cpu', 'cuda', 'webgpu'] as const;
+
+export interface DecoderOptions {
+  /** 'cpu' (default), 'cuda' or 'webgpu': any backend this onnxruntime-node build lists. */
+  executionProvider?: string;
+  intraOpNumThreads?: number;
+  /** Used when the graph leaves KV heads or head size symbolic (config.json values). */
+  numKeyValueHeads?: number;
+  headDim?: number;
+}
+
+export interface StepInput {
+  batch: number;
+  /** New tokens per row in this step. */
+  seqLen: number;
+  /** [batch, seqLen] */
+  inputIds: BigInt64Array;
+  /** [batch, past + seqLen] */
+  attentionMask: BigInt64Array;
+  /** [batch, seqLen] */
+  positionIds: BigInt64Array;
+  past: KvCache;
+}
+
+export interface StepOutput {
+  /** Logits of the LAST position of each row: [batch, vocab]. */
+  lastLogits: Float32Array;
+  vocab: number;
+  present: KvCache;
+}
+
+export interface DecoderModel {
+  readonly numLayers: number;
+  readonly numKeyValueHeads: number;
+  readonly headDim: number;
+  readonly hasPositionIds: boolean;
+  readonly executionProvider: string;
+  step(input: StepInput): Promise<StepOutput>;
+  close(): Promise<void>;
+}
+
+const KNOWN_INPUTS = /^(input_ids|attention_mask|position_ids|use_cache_branch|past_key_values\.\d+\.(key|value))$/;
+
+function dimOf(meta: ort.InferenceSession.ValueMetadata | undefined, axis: number): number | undefined {
+  if (meta === undefined || !meta.isTensor) return undefined;
+  const d = meta.shape[axis];
+  return typeof d === 'number' && d > 0 ? d : undefined;
+}
+
+export async function openDecoder(modelPath: string, options: DecoderOptions = {}): Promise<DecoderModel> {
+  const { executionProvider = 'cpu', intraOpNumThreads } = options;
+  const available = availableProviders();
+  if (!available.includes(executionProvider)) {
+    throw new SamplingError(
+      'invalid_params',
+      `execution provider "${executionProvider}" is not available in this onnxruntime-node build. Available: ${available.join(', ')}. ` +
+        `Valid names are ${EXECUTION_PROVIDER_NAMES.join(', ')}; for cuda reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 on a GPU host.`,
+      { param: 'execution_provider' },
+    );
+  }
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(modelPath, {
+      executionProviders: [executionProvider],
+      graphOptimizationLevel: 'all',
+      ...(intraOpNumThreads === undefined ? {} : { intraOpNumThreads }),
+    });
+  } catch (e) {
+    throw new SamplingError('invalid_model', `cannot load the ONNX model ${modelPath}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    return describeDecoder(session, executionProvider, options);
+  } catch (e) {
+    await session.release();
+    throw e;
+  }
+}
+
+function describeDecoder(session: ort.InferenceSession, executionProvider: string, options: DecoderOptions): DecoderModel {
+  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
+  const problems: string[] = [];
+  for (const name of ['input_ids', 'attention_mask']) if (!inputs.has(name)) problems.push(`it has no "${name}" input`);
+  if (!session.outputNames.includes('logits')) problems.push('it has no "logits" output');
+  let numLayers = 0;
+  while (inputs.has(`past_key_values.${numLayers}.key`)) numLayers++;
+  if (numLayers === 0) problems.push('it has no past_key_values.{i}.key|value inputs (export it "with past", e.g. optimum task text-generation-with-past)');
+  for (let i = 0; i < numLayers; i++) {
+    for (const kind of ['key', 'value']) {
+      const meta = inputs.get(`past_key_values.${i}.${kind}`);
+      if (meta === undefined) problems.push(`past_key_values.${i}.${kind} is missing`);
+      else if (meta.isTensor && meta.type !== 'float32') problems.push(`past_key_values.${i}.${kind} is ${meta.type}; only float32 models are supported (export with --dtype fp32)`);
+      if (!session.outputNames.includes(`present.${i}.${kind}`)) problems.push(`output present.${i}.${kind} is missing`);
+    }
+  }
+  const unknown = [...inputs.keys()].filter((n) => !KNOWN_INPUTS.test(n));
+  if (unknown.length > 0) problems.push(`it has inputs this sampler cannot feed: ${unknown.join(', ')}`);
+  const firstPast = inputs.get('past_key_values.0.key');
+  const numKeyValueHeads = dimOf(firstPast, 1) ?? options.numKeyValueHeads;
+  const headDim = dimOf(firstPast, 3) ?? options.headDim;
+  if (numLayers > 0 && (numKeyValueHeads === undefined || headDim === undefined)) {
+    problems.push('its past_key_values inputs leave the KV heads or head size symbolic and config.json does not give num_key_value_heads and head_dim');
+  }
+  if (problems.length > 0) {
+    throw new SamplingError(
+      'invalid_model',
+      `the ONNX model is not a decoder-with-past model in the optimum / transformers.js layout:\n  - ${problems.join('\n  - ')}\n` +
+        'Expected inputs input_ids, attention_mask, [position_ids], past_key_values.{i}.key|value and outputs logits, present.{i}.key|value.',
+    );
+  }
+  const hasPositionIds = inputs.has('position_ids');
+  const hasUseCacheBranch = inputs.has('use_cache_branch');
+  const kvHeads = numKeyValueHeads as number;
+  const dim = headDim as number;
+
+  return {
+    numLayers,
+    numKeyValueHeads: kvHeads,
+    headDim: dim,
+    hasPositionIds,
+    executionProvider,
+    async step({ batch, seqLen, inputIds, attentionMask, positionIds, past }) {
+      const total = past.length + seqLen;
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', inputIds, [batch, seqLen]),
+        attention_mask: new ort.Tensor('int64', attentionMask, [batch, total]),
+      };
+      if (hasPositionIds) feeds.position_ids = new ort.Tensor('int64', positionIds, [batch, seqLen]);
+      // optimum's merged decoder: the flag picks the with-past branch (true once a past exists).
+      if (hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', Uint8Array.of(past.length > 0 ? 1 : 0), [1]);
+      const pastDims = [batch, kvHeads, past.length, dim];
+      past.layers.forEach((layer, i) => {
+        feeds[`past_key_values.${i}.key`] = new ort.Tensor('float32', layer.key, pastDims);
+        feeds[`past_key_values.${i}.value`] = new ort.Tensor('float32', layer.value, pastDims);
+      });
+      const out = await session.run(feeds);
+      const logits = out.logits;
+      if (logits === undefined) throw new Error('the model returned no logits');
+      const vocab = logits.dims[2] as number;
+      const all = logits.data as Float32Array;
+      // Only the last position of each row is needed to pick the next token.
+      const lastLogits = seqLen === 1 ? all : new Float32Array(batch * vocab);
+      if (seqLen > 1) {
+        for (let b = 0; b < batch; b++) lastLogits.set(all.subarray(((b + 1) * seqLen - 1) * vocab, (b + 1) * seqLen * vocab), b * vocab);
+      }
+      const layers = Array.from({ length: numLayers }, (_, i) => ({
+        key: out[`present.${i}.key`]?.data as Float32Array,
+        value: out[`present.${i}.value`]?.data as Float32Array,
+      }));
+      return { lastLogits, vocab, present: { layers, batch, heads: kvHeads, length: total, headDim: dim } };
+    },
+    close: () => session.release(),
+  };
+}

@@ -1,0 +1,225 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadTokenizer } from '../tokenizer.ts';
+import type { LoadedTokenizer } from '../tokenizer.ts';
+import { openDecoder } from './decoder.ts';
+import { createSamplingEngine, planSampleBatches, type SampleRow, type SamplingEngine } from './engine.ts';
+import { emptyKvCache } from './kv-cache.ts';
+import { argmax } from './logits.ts';
+import { setGenerationEos, writeTinyCheckpoint } from './test-fixture.ts';
+import { createWorkerSamplingEngine } from './worker-engine.ts';
+import { createParallelSamplingEngine, splitRows } from './parallel-engine.ts';
+
+let root: string;
+let dir: string;
+let engine: SamplingEngine;
+let tokenizer: LoadedTokenizer;
+const texts = ['hello world', 'the cat sat on the mat and looked at the', 'a', 'numbers 1 2 3 and more words here'];
+let prompts: number[][];
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'sppo-sampling-'));
+  dir = join(root, 'ckpt');
+  await writeTinyCheckpoint(dir);
+  engine = await createSamplingEngine({ modelDir: dir, intraOpNumThreads: 1 });
+  tokenizer = await loadTokenizer(dir);
+  prompts = texts.map((t) => tokenizer.encode(t));
+});
+afterAll(async () => {
+  await engine.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+const greedy = { temperature: 0, maxNewTokens: 12, ignoreEos: true };
+const sampled = { temperature: 1, topP: 0.95, maxNewTokens: 16, ignoreEos: true };
+
+describe('greedy decoding', () => {
+  it('equals argmax of a full forward pass without cache at every step', async () => {
+    const [ours] = await engine.generate([{ prompt: prompts[1] as number[], seed: 0 }], greedy);
+    const decoder = await openDecoder(join(dir, 'model.onnx'), { intraOpNumThreads: 1 });
+    const ids = [...(prompts[1] as number[])];
+    for (let step = 0; step < 12; step++) {
+      const n = ids.length;
+      const out = await decoder.step({
+        batch: 1,
+        seqLen: n,
+        inputIds: BigInt64Array.from(ids, BigInt),
+        attentionMask: new BigInt64Array(n).fill(1n),
+        positionIds: BigInt64Array.from(ids.map((_, t) => BigInt(t))),
+        past: emptyKvCache(decoder.numLayers, 1, decoder.numKeyValueHeads, decoder.headDim),
+      });
+      ids.push(argmax(out.lastLogits));
+    }
+    await decoder.close();
+    expect(ours?.tokenIds).toEqual(ids.slice((prompts[1] as number[]).length));
+  });
+
+  it('a left-padded batch of different prompt lengths equals each prompt run alone', async () => {
+    const batch = await engine.generate(prompts.map((p) => ({ prompt: p, seed: 0 })), greedy);
+    for (const [i, p] of prompts.entries()) {
+      const [alone] = await engine.generate([{ prompt: p, seed: 0 }], greedy);
+      expect(batch[i]?.tokenIds).toEqual(alone?.tokenIds);
+      expect(batch[i]?.finishReason).toBe('length');
+    }
+  });
+});
+
+describe('seeded sampling', () => {
+  const rows = (seeds: number[], prompt = 0): SampleRow[] => seeds.map((seed) => ({ prompt: prompts[prompt] as number[], seed }));
+
+  it('is deterministic across runs and engines', async () => {
+    const first = await engine.generate(rows([0, 50, 100]), sampled);
+    const again = await engine.generate(rows([0, 50, 100]), sampled);
+    const other = await createSamplingEngine({ modelDir: dir, intraOpNumThreads: 2 });
+    const third = await other.generate(rows([0, 50, 100]), sampled);
+    await other.close();
+    expect(again).toEqual(first);
+    expect(third).toEqual(first);
+  });
+
+  it('gives a row the same text whatever else is in its batch', async () => {
+    // The row under test has the shortest prompt, so it is left-padded in every mixed batch.
+    const [alone] = await engine.generate(rows([50], 0), sampled);
+    const mixed = await engine.generate([...rows([7, 9], 1), ...rows([50], 0), ...rows([1], 3), { prompt: texts[2] as string, seed: 50 }], sampled);
+    expect(mixed[2]).toEqual(alone);
+    // Other batch sizes and splits, and one prompt per prefill chunk.
+    const small = await createSamplingEngine({ modelDir: dir, intraOpNumThreads: 1, maxBatchSize: 2, prefillLogitsBytes: 1 });
+    const split = await small.generate([...rows([11, 12, 13], 3), ...rows([50], 0)], sampled);
+    await small.close();
+    expect(split[3]).toEqual(alone);
+    // Calls in the same tick share a batch: the longer rows finish after 3 tokens, the batch
+    // shrinks and the padding columns of the remaining row are dropped.
+    const [, [shared]] = await Promise.all([engine.generate(rows([1, 2, 3], 1), { ...sampled, maxNewTokens: 3 }), engine.generate(rows([50], 0), sampled)]);
+    expect(shared).toEqual(alone);
+  });
+
+  it('draws distinct samples for distinct seeds and identical ones for equal seeds', async () => {
+    const out = await engine.generate(rows([0, 50, 100, 150, 200, 50]), sampled);
+    expect(new Set(out.slice(0, 5).map((r) => r.text)).size).toBe(5);
+    expect(out[5]).toEqual(out[1]);
+  });
+
+  it('merges concurrent calls without changing their results', async () => {
+    const a = rows([1, 2], 0);
+    const b = rows([3], 1);
+    const [ra, rb] = await Promise.all([engine.generate(a, sampled), engine.generate(b, { ...sampled, temperature: 0 })]);
+    expect(ra).toEqual(await engine.generate(a, sampled));
+    expect(rb).toEqual(await engine.generate(b, { ...sampled, temperature: 0 }));
+  });
+
+  it('reports progress per finished row', async () => {
+    const seen: number[] = [];
+    await engine.generate(rows([1, 2, 3]), sampled, { onProgress: (p) => seen.push(p.done) });
+    expect(seen).toEqual([1, 2, 3]);
+  });
+});
+
+describe('stopping', () => {
+  it('stops at a stop string and cuts the text before it', async () => {
+    const [full] = await engine.generate([{ prompt: prompts[0] as number[], seed: 5 }], { ...sampled, maxNewTokens: 40 });
+    const text = full?.text ?? '';
+    const stop = text.slice(10, 13);
+    expect(stop.length).toBe(3);
+    const [cut] = await engine.generate([{ prompt: prompts[0] as number[], seed: 5 }], { ...sampled, maxNewTokens: 40, stop: [stop] });
+    expect(cut?.finishReason).toBe('stop');
+    expect(cut?.text).toBe(text.slice(0, text.indexOf(stop)));
+    expect(cut?.completionTokens).toBeLessThan(full?.completionTokens ?? 0);
+    expect(cut?.tokenIds).toEqual(full?.tokenIds.slice(0, cut?.tokenIds.length));
+  });
+
+  it('stops on an EOS id from generation_config.json, without its text', async () => {
+    const [full] = await engine.generate([{ prompt: prompts[0] as number[], seed: 0 }], greedy);
+    const eos = full?.tokenIds[2] as number;
+    const eosDir = join(root, 'eos');
+    await cp(dir, eosDir, { recursive: true });
+    await setGenerationEos(eosDir, [1, eos]);
+    const eosEngine = await createSamplingEngine({ modelDir: eosDir, intraOpNumThreads: 1 });
+    const [out] = await eosEngine.generate([{ prompt: prompts[0] as number[], seed: 0 }], { ...greedy, ignoreEos: false });
+    const [ignored] = await eosEngine.generate([{ prompt: prompts[0] as number[], seed: 0 }], greedy);
+    await eosEngine.close();
+    const stopAt = full?.tokenIds.indexOf(eos) as number;
+    expect(out?.finishReason).toBe('stop');
+    expect(out?.tokenIds).toEqual(full?.tokenIds.slice(0, stopAt + 1));
+    expect(out?.text).toBe(tokenizer.decode(full?.tokenIds.slice(0, stopAt) ?? [], { skipSpecialTokens: true }));
+    expect(ignored?.tokenIds).toEqual(full?.tokenIds);
+  });
+
+  it('ends at max_new_tokens with finish_reason length', async () => {
+    const [out] = await engine.generate([{ prompt: 'hello', seed: 1 }], { ...sampled, maxNewTokens: 5 });
+    expect(out).toMatchObject({ finishReason: 'length', completionTokens: 5 });
+    expect(out?.promptTokens).toBe(tokenizer.encode('hello', { addSpecialTokens: false }).length);
+  });
+});
+
+describe('bad input', () => {
+  it('refuses a prompt that fills the context window and caps responses at its end', async () => {
+    const smallDir = join(root, 'ctx');
+    await writeTinyCheckpoint(smallDir, { maxPositionEmbeddings: 24 });
+    const small = await createSamplingEngine({ modelDir: smallDir, intraOpNumThreads: 1 });
+    const long = Array.from({ length: 24 }, (_, i) => 10 + i);
+    await expect(small.generate([{ prompt: long, seed: 0 }], greedy)).rejects.toMatchObject({ code: 'context_length_exceeded', param: 'prompt' });
+    const [capped] = await small.generate([{ prompt: long.slice(0, 20), seed: 0 }], { ...greedy, maxNewTokens: 50 });
+    await small.close();
+    expect(capped).toMatchObject({ finishReason: 'length', completionTokens: 4 });
+  });
+
+  it('rejects invalid parameters, seeds and token ids with the field at fault', async () => {
+    await expect(engine.generate([{ prompt: 'x', seed: 0 }], { temperature: -1 })).rejects.toMatchObject({ code: 'invalid_params', param: 'temperature' });
+    await expect(engine.generate([{ prompt: 'x', seed: -3 }])).rejects.toMatchObject({ code: 'invalid_params', param: 'rows[0].seed' });
+    await expect(engine.generate([{ prompt: [5, 99999], seed: 0 }])).rejects.toMatchObject({ code: 'invalid_prompt' });
+    await expect(engine.generate([{ prompt: '', seed: 0 }])).rejects.toMatchObject({ code: 'invalid_prompt' });
+  });
+
+  it('names a missing model folder and an unknown execution provider', async () => {
+    await expect(createSamplingEngine({ modelDir: join(root, 'nope') })).rejects.toMatchObject({ code: 'invalid_model' });
+    await expect(createSamplingEngine({ modelDir: dir, executionProvider: 'tpu' })).rejects.toThrow(/Available: .*cpu/);
+  });
+});
+
+describe('worker-thread engine', () => {
+  it('gives the same results as the in-thread engine and rebuilds typed errors', async () => {
+    const worker = await createWorkerSamplingEngine({ modelDir: dir, intraOpNumThreads: 1 });
+    try {
+      expect(worker.info).toEqual(engine.info);
+      const rows = [0, 50].map((seed) => ({ prompt: prompts[3] as number[], seed }));
+      expect(await worker.generate(rows, sampled)).toEqual(await engine.generate(rows, sampled));
+      await expect(worker.generate(rows, { topP: 2 })).rejects.toMatchObject({ code: 'invalid_params', param: 'top_p' });
+    } finally {
+      await worker.close();
+    }
+    await expect(worker.generate([{ prompt: 'x', seed: 0 }])).rejects.toMatchObject({ code: 'engine_closed' });
+  });
+});
+
+describe('parallel engine', () => {
+  it('splits rows over replicas without changing any result, and numbers rows in errors as the caller sent them', async () => {
+    const parallel = await createParallelSamplingEngine({ modelDir: dir, replicas: 3 });
+    try {
+      const rows = [...[0, 50, 100].map((seed) => ({ prompt: prompts[1] as number[], seed })), { prompt: prompts[0] as number[], seed: 7 }, { prompt: prompts[1] as number[], seed: 9 }];
+      expect(await parallel.generate(rows, sampled)).toEqual(await engine.generate(rows, sampled));
+      const seen: number[] = [];
+      await parallel.generate(rows, sampled, { onProgress: (p) => seen.push(p.done) });
+      expect(seen.at(-1)).toBe(5);
+      const bad = [...rows, { prompt: [1, 99999], seed: 0 }];
+      await expect(parallel.generate(bad, sampled)).rejects.toThrow(/row 5: the prompt has token id 99999/);
+    } finally {
+      await parallel.close();
+    }
+  });
+
+  it('groups rows of a prompt before cutting them into near-equal chunks', () => {
+    const rows = ['a', 'b', 'a', 'c', 'b', 'a'].map((prompt, seed) => ({ prompt, seed }));
+    expect(splitRows(rows, 2)).toEqual([[0, 2, 5], [1, 4, 3]]);
+    expect(splitRows(rows, 10)).toHaveLength(6);
+  });
+});
+
+describe('planSampleBatches', () => {
+  it('keeps a prompt\'s rows together, shortest prompts first, at most maxRows per batch', () => {
+    const items = [[1, 2, 3], [1], [1, 2, 3], [4, 5], [1]];
+    const batches = planSampleBatches(items, (x) => x, 3);
+    expect(batches).toEqual([[[1], [1], [4, 5]], [[1, 2, 3], [1, 2, 3]]]);
+  });
+});

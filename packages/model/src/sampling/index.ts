@@ -1,0 +1,25 @@
+// Public API of the sampler: K seeded samples per prompt from a decoder-with-past ONNX model.
+export { SAMPLING_ERROR_CODES, SamplingError, isSamplingError } from './errors.ts';
+export type { SamplingErrorCode } from './errors.ts';
+export { DEFAULT_SAMPLING_PARAMS, MAX_SEED, MAX_STOP_STRINGS, checkSeed, resolveSamplingParams } from './params.ts';
+export type { SamplingParams, SamplingParamsInput } from './params.ts';
+export { createSampleRng } from './rng.ts';
+export type { SampleRng } from './rng.ts';
+export { argmax, drawFrom, sampleToken, samplingDistribution } from './logits.ts';
+export type { Candidates, FilterParams } from './logits.ts';
+export { concatKvRows, emptyKvCache, kvCacheBytes, selectKvRows } from './kv-cache.ts';
+export type { KvCache } from './kv-cache.ts';
+export { EXECUTION_PROVIDER_NAMES, openDecoder } from './decoder.ts';
+export type { DecoderModel, DecoderOptions, StepInput, StepOutput } from './decoder.ts';
+export { ONNX_CANDIDATES, loadModelFolder } from './model-folder.ts';
+export type { LoadModelFolderOptions, ModelFolder } from './model-folder.ts';
+export { runBatch } from './batch.ts';
+export type { BatchContext, FinishReason, RowJob, RowResult } from './batch.ts';
+export { findStop } from './stop.ts';
+export { createSamplingEngine, planSampleBatches } from './engine.ts';
+export type { GenerateOptions, GenerateProgress, ModelInfo, SampleResult, SampleRow, SamplingEngine, SamplingEngineOptions } from './engine.ts';
+export { createWorkerSamplingEngine } from './worker-engine.ts';
+export { renderGenerationPrompt } from './prompt.ts';
+export type { PromptTemplateOptions } from './prompt.ts';
+export { createParallelSamplingEngine, defaultReplicas, splitRows } from './parallel-engine.ts';
+export type { ParallelSamplingEngineOptions } from './parallel-engine.ts';

@@ -1,0 +1,139 @@
+/**
+ * Turning one row of logits into a token: greedy argmax, or temperature -> top-k -> top-p
+ * (HF transformers' TemperatureLogitsWarper, TopKLogitsWarper and TopPLogitsWarper, in the order
+ * `_get_logits_processor` applies them; vLLM's `apply_top_k_top_p` does the same: top-p acts on
+ * the renormalised top-k distribution), then one inverse-CDF draw over the kept tokens in id
+ * order. The draw is a pure function of (logits, params, uniform). Ties at the top-k / top-p
+ * boundary keep the smaller ids.
+ */
+import type { SampleRng } from './rng.ts';
+
+export interface FilterParams {
+  temperature: number;
+  topK: number;
+  topP: number;
+}
+
+/** Index of the largest value; the first one on ties (torch.argmax / numpy). */
+export function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  let bestValue = -Infinity;
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i] as number;
+    if (v > bestValue) {
+      bestValue = v;
+      best = i;
+    }
+  }
+  return best;
+}
+
+export interface FilteredWeights {
+  /** Unnormalised probability of every token after the filters (0 = filtered out). */
+  weights: Float64Array;
+  /** Their sum. */
+  mass: number;
+}
+
+/** Reused between calls on one thread: sampling allocates nothing per token. */
+let scratch = new Float64Array(0);
+let sorted = new Float64Array(0);
+
+/**
+ * softmax(logits / temperature) restricted to the top-k tokens, then to the smallest set of most
+ * likely tokens whose mass reaches top_p of the (top-k) mass, the token that crosses it included
+ * (at least one token always stays). Requires temperature > 0. The returned `weights` array is
+ * reused by the next call.
+ */
+export function filteredWeights(row: ArrayLike<number>, { temperature, topK, topP }: FilterParams): FilteredWeights {
+  const n = row.length;
+  if (scratch.length !== n) {
+    scratch = new Float64Array(n);
+    sorted = new Float64Array(n);
+  }
+  const w = scratch;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if ((row[i] as number) > max) max = row[i] as number;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = Math.exp(((row[i] as number) - max) / temperature);
+    w[i] = v;
+    total += v;
+  }
+  const k = topK > 0 && topK < n ? topK : n;
+  if (k === n && topP >= 1) return { weights: w, mass: total };
+
+  // The cut-off weight and how many tokens AT it survive, found on a natively sorted copy (no
+  // comparator, no per-token objects). Top-k keeps the k largest; top-p then walks them from the
+  // largest until their mass reaches top_p of the top-k mass.
+  sorted.set(w);
+  sorted.sort(); // ascending
+  let topKMass = 0;
+  for (let j = n - 1; j >= n - k; j--) topKMass += sorted[j] as number;
+  let taken = k;
+  if (topP < 1) {
+    let cum = 0;
+    taken = 0;
+    while (taken < k && (taken === 0 || cum < topP * topKMass)) cum += sorted[n - 1 - taken++] as number;
+  }
+  const cutoff = sorted[n - taken] as number;
+  let atCutoff = 0; // how many of the taken tokens have exactly the cut-off weight
+  for (let j = n - taken; j < n && sorted[j] === cutoff; j++) atCutoff++;
+  let mass = 0;
+  for (let i = 0; i < n; i++) {
+    const v = w[i] as number;
+    if (v > cutoff) mass += v;
+    else if (v === cutoff && atCutoff > 0) {
+      atCutoff--;
+      mass += v;
+    } else w[i] = 0;
+  }
+  return { weights: w, mass };
+}
+
+export interface Candidates {
+  /** Token ids, most likely first (ties: smaller id first). */
+  ids: Int32Array;
+  /** Their probabilities after every filter, renormalised to sum to 1. */
+  probs: Float64Array;
+}
+
+/** The filtered distribution as sorted candidates (for inspection and tests; sampling skips the sort). */
+export function samplingDistribution(row: ArrayLike<number>, params: FilterParams): Candidates {
+  const { weights, mass } = filteredWeights(row, params);
+  const kept: number[] = [];
+  for (let i = 0; i < weights.length; i++) if ((weights[i] as number) > 0) kept.push(i);
+  kept.sort((a, b) => (weights[b] as number) - (weights[a] as number) || a - b);
+  return { ids: Int32Array.from(kept), probs: Float64Array.from(kept, (i) => (weights[i] as number) / mass) };
+}
+
+/** Inverse CDF over unnormalised weights in id order; `u` in [0, 1). */
+export function drawFromWeights({ weights, mass }: FilteredWeights, u: number): number {
+  const target = u * mass;
+  let cum = 0;
+  let last = 0;
+  for (let i = 0; i < weights.length; i++) {
+    const v = weights[i] as number;
+    if (v === 0) continue;
+    cum += v;
+    last = i;
+    if (target < cum) return i;
+  }
+  return last; // rounding left target >= cum: the last kept token
+}
+
+/** Inverse CDF over sorted candidates; `u` in [0, 1). */
+export function drawFrom({ ids, probs }: Candidates, u: number): number {
+  let cum = 0;
+  for (let j = 0; j < ids.length; j++) {
+    cum += probs[j] as number;
+    if (u < cum) return ids[j] as number;
+  }
+  return ids[ids.length - 1] as number;
+}
+
+/** One token for one row: argmax when temperature is 0, else one draw from the row's stream. */
+export function sampleToken(row: ArrayLike<number>, params: FilterParams, rng: SampleRng): number {
+  if (params.temperature === 0) return argmax(row);
+  return drawFromWeights(filteredWeights(row, params), rng.next());
+}

@@ -1,0 +1,109 @@
+// Process entry of the generator service:
+//   node services/generator/src/main.ts [--http-port=8000 --model=DIR [--served-model-name=NAME] [--host=127.0.0.1]] [--no-worker]
+// The queue worker reads its cloud settings from the environment: SPPO_AWS_ENDPOINT (emulator) or
+// AWS credentials from the default chain, SPPO_BUCKET, SPPO_QUEUE_PREFIX, AWS_REGION (packages/cloud
+// cloudConfigFromEnv); SPPO_GENERATOR_CACHE_DIR (downloaded checkpoints, default under the OS temp
+// dir); SPPO_VISIBILITY_TIMEOUT_SECONDS and SPPO_MAX_RECEIVE_COUNT (set by the stack);
+// SPPO_EXECUTION_PROVIDER (cpu | cuda | webgpu; default: the run config's execution_provider);
+// SPPO_OPENAI_API_KEY (bearer token for generation_backend 'openai'); SPPO_GENERATOR_REPLICAS
+// (sampling engine replicas, each a worker thread with its own session; default one per core on
+// the CPU, 1 on an accelerator).
+// With --http-port it also serves the OpenAI-compatible API on --model (a checkpoint folder);
+// --no-worker serves only that API. Stops gracefully on SIGTERM / SIGINT: the shard in flight
+// finishes and is acked, the HTTP server closes.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cloudConfigFromEnv, createLogger, type WorkerHandle } from '@sppo/cloud';
+import { createParallelSamplingEngine, type SamplingEngine } from '@sppo/model';
+import { createEnginePool } from './checkpoints.ts';
+import { startOpenAiServer, type OpenAiServer } from './openai/server.ts';
+import { startGeneratorWorker } from './worker.ts';
+
+const logger = createLogger({ service: 'generator' });
+
+function fail(message: string): never {
+  logger.error('config.invalid', { error: message });
+  process.exit(2);
+}
+
+function parseFlags(argv: string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  const valid = ['http-port', 'model', 'served-model-name', 'host', 'no-worker', 'execution-provider'];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) fail(`unexpected argument "${arg}"; valid options: ${valid.map((v) => `--${v}`).join(', ')}`);
+    const [key, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (!valid.includes(key)) fail(`unknown option --${key}; valid options: ${valid.map((v) => `--${v}`).join(', ')}`);
+    if (key === 'no-worker') flags.set(key, 'true');
+    else flags.set(key, inline ?? argv[++i] ?? fail(`--${key} needs a value`));
+  }
+  return flags;
+}
+
+function intFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) fail(`${name}=${raw}: unset it or give a positive integer, e.g. ${fallback}`);
+  return value;
+}
+
+const flags = parseFlags(process.argv.slice(2));
+const executionProvider = flags.get('execution-provider') ?? process.env['SPPO_EXECUTION_PROVIDER'];
+const replicas = process.env['SPPO_GENERATOR_REPLICAS'] ? intFromEnv('SPPO_GENERATOR_REPLICAS', 1) : undefined;
+
+let http: { server: OpenAiServer; engine: SamplingEngine } | undefined;
+const port = flags.get('http-port');
+if (port !== undefined) {
+  const portNumber = Number(port);
+  if (!Number.isInteger(portNumber) || portNumber < 0 || portNumber > 65535) fail(`--http-port ${port}: give a port from 0 to 65535`);
+  const model = flags.get('model') ?? process.env['SPPO_GENERATOR_MODEL'] ?? fail('--http-port needs --model=DIR (a checkpoint folder with model.onnx)');
+  const engine = await createParallelSamplingEngine({
+    modelDir: model,
+    ...(executionProvider ? { executionProvider } : {}),
+    ...(replicas === undefined ? {} : { replicas }),
+  }).catch((e: Error) => fail(e.message));
+  const modelName = flags.get('served-model-name');
+  const server = await startOpenAiServer({ engine, port: portNumber, hostname: flags.get('host') ?? '127.0.0.1', ...(modelName ? { modelName } : {}) });
+  http = { server, engine };
+  logger.info('http.started', { base_url: server.baseUrl, model: modelName ?? engine.info.name });
+}
+
+let worker: WorkerHandle | undefined;
+if (!flags.has('no-worker')) {
+  let cloud;
+  try {
+    cloud = cloudConfigFromEnv();
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  worker = startGeneratorWorker({
+    cloud,
+    cacheDir: process.env['SPPO_GENERATOR_CACHE_DIR'] ?? join(tmpdir(), 'sppo-generator-cache'),
+    visibilityTimeoutSeconds: intFromEnv('SPPO_VISIBILITY_TIMEOUT_SECONDS', 300),
+    maxReceiveCount: intFromEnv('SPPO_MAX_RECEIVE_COUNT', 5),
+    logger,
+    engines: createEnginePool(replicas === undefined ? {} : { replicas }),
+    ...(executionProvider ? { executionProvider } : {}),
+    ...(process.env['SPPO_OPENAI_API_KEY'] ? { openAiApiKey: process.env['SPPO_OPENAI_API_KEY'] } : {}),
+  });
+  logger.info('generator.started', { bucket: cloud.bucket, queue_prefix: cloud.queuePrefix ?? 'sppo' });
+}
+
+const stopHttp = async (): Promise<void> => {
+  if (!http) return;
+  const { server, engine } = http;
+  http = undefined;
+  await server.close().catch(() => undefined);
+  await engine.close();
+  logger.info('http.stopped');
+};
+if (worker) {
+  await worker.done;
+  logger.info('generator.stopped', worker.stats() as unknown as Record<string, unknown>);
+  await stopHttp();
+} else {
+  const stop = () => void stopHttp().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -4,8 +4,10 @@
 // SPPO_QUEUE_PREFIX, AWS_REGION (packages/cloud cloudConfigFromEnv); SPPO_JUDGE_CACHE_DIR (local
 // cache of downloaded judge checkpoints, default a folder under the OS temp dir);
 // SPPO_VISIBILITY_TIMEOUT_SECONDS and SPPO_MAX_RECEIVE_COUNT (set by the stack);
-// SPPO_JUDGE_BATCH_SIZE (rows per forward, default 32); SPPO_JUDGE_THREADS (ONNX Runtime intra-op
-// threads); SPPO_EXECUTION_PROVIDER (cpu | cuda | webgpu, default cpu).
+// SPPO_JUDGE_BATCH_SIZE (rows per forward, default 32); SPPO_JUDGE_REPLICAS (judge session replicas,
+// each a worker thread; default one per core on the CPU, 1 on an accelerator); SPPO_JUDGE_THREADS
+// (ONNX Runtime intra-op threads per replica; default cores / replicas); SPPO_EXECUTION_PROVIDER
+// (cpu | cuda | webgpu, default cpu).
 // Stops gracefully on SIGTERM / SIGINT: the shard in flight finishes and is acked.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +35,7 @@ try {
   process.exit(2);
 }
 const threads = intFromEnv('SPPO_JUDGE_THREADS', undefined);
+const replicas = intFromEnv('SPPO_JUDGE_REPLICAS', undefined);
 const worker = startJudgeWorker({
   cloud,
   cacheDir: process.env['SPPO_JUDGE_CACHE_DIR'] ?? join(tmpdir(), 'sppo-judge-cache'),
@@ -43,6 +46,7 @@ const worker = startJudgeWorker({
     batchSize: intFromEnv('SPPO_JUDGE_BATCH_SIZE', 32),
     executionProvider: process.env['SPPO_EXECUTION_PROVIDER'] ?? 'cpu',
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+    ...(replicas === undefined ? {} : { replicas }),
   },
 });
 logger.info('judge.started', { bucket: cloud.bucket, queue_prefix: cloud.queuePrefix ?? 'sppo' });

@@ -1,15 +1,17 @@
 /**
  * A PairwiseJudge over any ONNX model with PairRM's contract (onnx-model.ts, README.md): inputs
- * built as PairRM builds them, then ONE big batch of every comparison, sorted by length and cut
- * into chunks of at most `batchSize` rows and `maxBatchTokens` padded tokens, so short pairs are
- * not padded to long ones. The official setting (scripts/rank.py) runs one pair per forward.
+ * built as PairRM builds them (each distinct text tokenized once), then ONE big batch of every
+ * comparison, sorted by length and cut into chunks of at most `batchSize` rows, `maxBatchTokens`
+ * padded tokens and `maxBatchAttention` rows x T^2, so short pairs are not padded to long ones.
+ * The chunks are spread over session replicas (runner-pool.ts). The official setting
+ * (scripts/rank.py) runs one pair per forward on one session.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSession, createWorkerSession, fromOrt, toOrt, type TensorData } from '@sppo/autodiff';
 import { loadTokenizer, type LoadedTokenizer } from '../tokenizer.ts';
 import { collatePairwiseInputs, createPairRMInputBuilder, resolvePairRMTokens, type PairwiseInput } from './inputs.ts';
 import { PAIRWISE_MODEL_FILE } from './onnx-model.ts';
+import { createRunnerPool, defaultJudgeReplicas } from './runner-pool.ts';
 import type { PairwiseExample, PairwiseJudge } from './types.ts';
 
 export interface PairwiseModelParts {
@@ -25,49 +27,49 @@ export interface OnnxPairwiseJudgeOptions {
   maxCandidateTokens?: number;
   /** Rows per forward; 1 reproduces the official one-pair-at-a-time setting. */
   batchSize?: number;
-  /** Cap on rows x padded length per forward (bounds the O(T^2) attention memory). */
+  /** Cap on rows x padded length per forward. */
   maxBatchTokens?: number;
-  /** 'worker' keeps session.run off the event loop (queue heartbeats keep running). */
+  /** Cap on rows x T^2 per forward (the attention scores of one head); see planBatches. */
+  maxBatchAttention?: number;
+  /**
+   * Session replicas, each in a worker thread with its own session, splitting the batches between
+   * them (runner-pool.ts); default one per core on the CPU, 1 on an accelerator. 1 = a single
+   * session, as the official code runs it.
+   */
+  replicas?: number;
+  /** Where a SINGLE replica runs; 'worker' keeps session.run off the event loop (queue heartbeats keep running). */
   thread?: 'worker' | 'main';
   executionProvider?: string;
+  /** Per replica; default ORT's (all cores) for one replica, else cores / replicas. */
   intraOpNumThreads?: number;
 }
 
-interface Runner {
-  run(feeds: Record<string, TensorData>): Promise<Float32Array | Float64Array>;
-  close(): Promise<void>;
-  inputNames: readonly string[];
+/**
+ * Default cap on rows x T^2 per forward: on a 2-core CPU (bench/judge.ts) batches of long pairs ran
+ * fastest at about this size (e.g. 4 rows of 128 tokens), short pairs still get 32 rows.
+ */
+export const DEFAULT_MAX_BATCH_ATTENTION = 65_536;
+
+export interface BatchPlanOptions {
+  batchSize: number;
+  maxBatchTokens: number;
+  /** Cap on rows x T^2 (attention scores per head); default no cap. */
+  maxBatchAttention?: number;
 }
 
-async function createRunner(model: Uint8Array, thread: 'worker' | 'main', executionProvider: string, intraOpNumThreads: number | undefined): Promise<Runner> {
-  const options = { executionProvider, ...(intraOpNumThreads !== undefined ? { intraOpNumThreads } : {}) };
-  if (thread === 'worker') {
-    const session = await createWorkerSession(model, options);
-    return {
-      inputNames: session.inputNames,
-      run: async (feeds) => (await session.run(feeds, ['logits']))['logits']?.data as Float32Array,
-      close: () => session.close(),
-    };
-  }
-  const session = await createSession(model, options);
-  return {
-    inputNames: session.inputNames,
-    run: async (feeds) => {
-      const out = await session.run(Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(v)])), ['logits']);
-      return fromOrt(out['logits'] as Parameters<typeof fromOrt>[0]).data as Float32Array;
-    },
-    close: () => session.release(),
-  };
-}
-
-/** Index chunks of `inputs`, ascending by length, each within batchSize rows and maxBatchTokens. */
-export function planBatches(inputs: readonly PairwiseInput[], { batchSize, maxBatchTokens }: { batchSize: number; maxBatchTokens: number }): number[][] {
+/**
+ * Index chunks of `inputs`, ascending by length, each within batchSize rows, maxBatchTokens padded
+ * tokens and maxBatchAttention (rows x T^2). The attention cap keeps a chunk's [rows, heads, T, T]
+ * scores small enough to stay in cache: on CPU, long pairs run faster in small chunks.
+ */
+export function planBatches(inputs: readonly PairwiseInput[], { batchSize, maxBatchTokens, maxBatchAttention = Infinity }: BatchPlanOptions): number[][] {
   const order = inputs.map((_, i) => i).sort((a, b) => (inputs[a] as PairwiseInput).inputIds.length - (inputs[b] as PairwiseInput).inputIds.length || a - b);
   const chunks: number[][] = [];
   let current: number[] = [];
   for (const i of order) {
     const len = (inputs[i] as PairwiseInput).inputIds.length;
-    if (current.length > 0 && (current.length >= batchSize || (current.length + 1) * len > maxBatchTokens)) {
+    const rows = current.length + 1;
+    if (current.length > 0 && (current.length >= batchSize || rows * len > maxBatchTokens || rows * len * len > maxBatchAttention)) {
       chunks.push(current);
       current = [];
     }
@@ -84,6 +86,8 @@ export async function createOnnxPairwiseJudge(
     maxCandidateTokens,
     batchSize = 32,
     maxBatchTokens = 16_384,
+    maxBatchAttention = DEFAULT_MAX_BATCH_ATTENTION,
+    replicas,
     thread = 'worker',
     executionProvider = 'cpu',
     intraOpNumThreads,
@@ -97,7 +101,7 @@ export async function createOnnxPairwiseJudge(
     ...(maxSourceTokens !== undefined ? { maxSourceTokens } : {}),
     ...(maxCandidateTokens !== undefined ? { maxCandidateTokens } : {}),
   });
-  const runner = await createRunner(model, thread, executionProvider, intraOpNumThreads);
+  const runner = await createRunnerPool(model, { replicas: replicas ?? defaultJudgeReplicas(executionProvider), thread, executionProvider, intraOpNumThreads });
   const wanted = ['input_ids', 'attention_mask'];
   const extra = runner.inputNames.filter((n) => !wanted.includes(n));
   if (wanted.some((n) => !runner.inputNames.includes(n)) || extra.length > 0) {
@@ -110,21 +114,32 @@ export async function createOnnxPairwiseJudge(
   const compare = async (batch: readonly PairwiseExample[]): Promise<number[]> => {
     const inputs = builder.buildBatch(batch);
     const logits = new Array<number>(inputs.length);
-    for (const chunk of planBatches(inputs, { batchSize, maxBatchTokens })) {
-      const collated = collatePairwiseInputs(
-        chunk.map((i) => inputs[i] as PairwiseInput),
-        { padId: tokens.ids.pad },
-      );
-      const dims = [collated.batchSize, collated.seqLen];
-      const out = await runner.run({
-        input_ids: { dtype: 'int64', dims, data: collated.inputIds },
-        attention_mask: { dtype: 'int64', dims, data: collated.attentionMask },
-      });
-      if (out.length !== chunk.length) throw new Error(`${name}: the model returned ${out.length} logits for ${chunk.length} rows; logits must be [batch_size]`);
-      chunk.forEach((i, r) => {
-        logits[i] = out[r] as number;
-      });
-    }
+    // At least one batch per replica, so a small call still uses every core.
+    const rowsPerBatch = Math.max(1, Math.min(batchSize, Math.ceil(inputs.length / runner.replicas)));
+    const chunks = planBatches(inputs, { batchSize: rowsPerBatch, maxBatchTokens, maxBatchAttention });
+    // Costliest first (attention is O(rows T^2)), so the last batches to finish are short ones.
+    const cost = (chunk: number[]): number => chunk.length * Math.max(...chunk.map((i) => (inputs[i] as PairwiseInput).inputIds.length)) ** 2;
+    chunks.sort((a, b) => cost(b) - cost(a));
+    await runner.runAll(
+      chunks.map((chunk) => () => {
+        const collated = collatePairwiseInputs(
+          chunk.map((i) => inputs[i] as PairwiseInput),
+          { padId: tokens.ids.pad },
+        );
+        const dims = [collated.batchSize, collated.seqLen];
+        return {
+          input_ids: { dtype: 'int64', dims, data: collated.inputIds },
+          attention_mask: { dtype: 'int64', dims, data: collated.attentionMask },
+        };
+      }),
+      (c, out) => {
+        const chunk = chunks[c] as number[];
+        if (out.length !== chunk.length) throw new Error(`${name}: the model returned ${out.length} logits for ${chunk.length} rows; logits must be [batch_size]`);
+        chunk.forEach((i, r) => {
+          logits[i] = out[r] as number;
+        });
+      },
+    );
     return logits;
   };
   return { name, compare, close: () => runner.close() };

@@ -90,11 +90,11 @@ describe('mini-PairRM forward', () => {
     expect(Math.max(...ha.map((v, i) => Math.abs(v - hb[i]!)))).toBeGreaterThan(1e-3);
   });
 
-  it('the float32 pairwise.onnx judge matches the reference, batched or one pair at a time, on both threads', async () => {
+  it('the float32 pairwise.onnx judge matches the reference, batched or one pair at a time, on both threads and on 2 replicas', async () => {
     const model = buildPairwiseModel(config, weights);
     const refs = inputs.map((x) => referencePairwiseLogit(config, weights, x.inputIds, x.inputIds.map(() => 1)));
-    for (const [batchSize, thread] of [[32, 'worker'], [1, 'main'], [2, 'main']] as const) {
-      const judge = await createOnnxPairwiseJudge({ model, tokenizer }, { maxSourceTokens: 16, maxCandidateTokens: 12, batchSize, thread });
+    for (const [batchSize, thread, replicas] of [[32, 'worker', 1], [1, 'main', 1], [2, 'main', 1], [1, 'main', 2]] as const) {
+      const judge = await createOnnxPairwiseJudge({ model, tokenizer }, { maxSourceTokens: 16, maxCandidateTokens: 12, batchSize, thread, replicas });
       const logits = await judge.compare(examples);
       await judge.close?.();
       logits.forEach((z, i) => expect(Math.abs(z - refs[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(refs[i]!))));
@@ -115,5 +115,10 @@ describe('planBatches', () => {
     expect(planBatches(inputs, { batchSize: 3, maxBatchTokens: 1000 })).toEqual([[0, 3, 2], [5, 1, 4]]);
     expect(planBatches(inputs, { batchSize: 8, maxBatchTokens: 80 })).toEqual([[0, 3, 2, 5], [1], [4]]);
     expect(planBatches(inputs, { batchSize: 1, maxBatchTokens: 80 })).toHaveLength(6);
+  });
+
+  it('caps rows x T^2 (attention size), never below one row', () => {
+    // 3 x 7^2 = 147 fits 150, 4 x 8^2 does not; 40^2 > 150 alone still makes a chunk.
+    expect(planBatches(inputs, { batchSize: 8, maxBatchTokens: 1000, maxBatchAttention: 150 })).toEqual([[0, 3, 2], [5], [1], [4]]);
   });
 });

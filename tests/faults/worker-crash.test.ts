@@ -18,7 +18,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { checkpointCompleteKey, checkpointPrefix } from '@sppo/core';
 import { checkpointProblems } from '../helpers/checkpoints.ts';
 import { reportFigures } from '../helpers/figures.ts';
-import { auditRun, createRun, fastRunConfig, rowDefects, runView, unknownStrayKeys, waitForRun, within, type RunAudit } from '../helpers/runs.ts';
+import { auditRun, createRun, fastRunConfig, rowDefects, runView, waitForRun, within, type RunAudit } from '../helpers/runs.ts';
 import { startSystem, type System } from '../helpers/system.ts';
 import { uploadTinyModel } from '../helpers/tiny-model.ts';
 
@@ -115,8 +115,8 @@ test('generator, judge and trainer killed mid-unit: the round completes with one
 
   audit = await auditRun(system.objects, runId, 1);
   const defects = rowDefects(audit);
-  // Nothing outside the key layout but the two known undocumented kinds (see the test below).
-  expect(unknownStrayKeys(audit.strayKeys)).toEqual([]);
+  // Nothing outside core's key layout (see the test below).
+  expect(audit.strayKeys).toEqual([]);
   figures.rows_lost += defects.lost;
   figures.rows_duplicated += defects.duplicated;
   expect(defects.details).toEqual([]);
@@ -132,11 +132,10 @@ test('no worker logged an API key or the AWS secret', () => {
   for (const secret of [system.apiKeys.acme, system.apiKeys.globex, system.awsSecret]) expect(all).not.toContain(secret);
 });
 
-// ARCHITECTURE 3.2 / core's parseKey do not define two kinds of keys the services write:
-// services/judge handler.ts judgeMetricsKey runs/{run}/round={t}/judge-metrics/shard={i}.json and
-// services/gateway runs/record.ts summaryKey runs/{run}/summary.json. Either core's layout gains
-// them (key functions + parseKey patterns) or the services move them under documented keys.
-test.fails('every key of a completed run is in core\'s documented layout', () => {
+// The judge's runs/{run}/round={t}/judge-metrics/shard={i}.json and the gateway's
+// runs/{run}/summary.json were outside core's layout; core now defines them (judgeMetricsKey,
+// runSummaryKey) and the services build them with those functions.
+test('every key of a completed run is in core\'s documented layout', () => {
   expect(audit).toBeDefined();
   expect(audit?.strayKeys).toEqual([]);
 });

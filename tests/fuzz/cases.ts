@@ -90,13 +90,6 @@ export const MALFORMED_BODIES: readonly { label: string; body: string }[] = [
   { label: 'deep object', body: deepObject(20_000) },
 ];
 
-/**
- * Cases that expose known bugs in packages the suite does not own: kept out of the main sweep and
- * asserted one by one with test.fails in gateway-fuzz.test.ts, so the sweep stays green and each
- * bug stays visible (and flips to a failure the day it is fixed).
- */
-export const KNOWN_BUGS = new Set(['prompts deep nesting', 'bad openai url', 'many unknown fields']);
-
 /** JSON that parses but is the wrong shape for a run config. */
 export function badConfigs(valid: Record<string, unknown>): { label: string; body: string }[] {
   const v = (patch: Record<string, unknown>): string => JSON.stringify({ ...valid, ...patch });
@@ -227,7 +220,7 @@ export function fixedCases(t: FuzzTargets): FuzzCase[] {
     }
     cases.push({ label: `huge body: POST ${path}`, method: 'POST', path, tenant: 'acme', body: JSON.stringify({ prompts: ['x'.repeat(1_200_000)] }), contentType: json });
   }
-  for (const { label, body } of badConfigs(t.validConfig).filter((b) => !KNOWN_BUGS.has(b.label))) cases.push({ label: `config ${label}`, method: 'POST', path: '/v1/runs', tenant: 'acme', body, contentType: json });
+  for (const { label, body } of badConfigs(t.validConfig)) cases.push({ label: `config ${label}`, method: 'POST', path: '/v1/runs', tenant: 'acme', body, contentType: json });
   for (const { label, body } of BAD_PROMPT_BODIES) cases.push({ label: `prompts ${label}`, method: 'POST', path: `/v1/runs/${t.ownRun}/prompts`, tenant: 'acme', body, contentType: json });
   for (const { label, body } of BAD_CANCEL_BODIES) cases.push({ label: `cancel ${label}`, method: 'POST', path: `/v1/runs/${t.ownRun}/cancel`, tenant: 'acme', body, contentType: json });
   // 7. Wrong methods and unknown routes.
@@ -260,7 +253,7 @@ export function fixedCases(t: FuzzTargets): FuzzCase[] {
 export function randomCases(t: FuzzTargets, seed: number, count: number): FuzzCase[] {
   const rnd = seededRandom(seed);
   const out: FuzzCase[] = [];
-  const configs = badConfigs(t.validConfig).filter((b) => !KNOWN_BUGS.has(b.label));
+  const configs = badConfigs(t.validConfig);
   for (let i = 0; i < count; i++) {
     const id = rnd.next() < 0.5 ? rnd.pick(BAD_IDS) : rnd.pick([t.foreignRun, rnd.pick(BAD_IDS)]);
     const route = rnd.pick(routes({ ...t, ownRun: id }));

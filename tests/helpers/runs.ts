@@ -50,23 +50,11 @@ export function fastRunConfig({ model, prompts = 4, promptsPerShard = 2, rounds 
   };
 }
 
-/**
- * POST /v1/runs. WORKAROUND (known bug, see checkpoint-contract.test.ts): the gateway copies the
- * base model to checkpoints/0/ and writes its own `_COMPLETE` ({ source, files: [names] }), which
- * the trainer's fetchCheckpoint cannot read (it expects packages/model's record or cloud's upload
- * manifest) and fails round 0 with a TypeError. Until that is fixed, `fixBaseMarker` replaces the
- * marker with the source folder's own `_COMPLETE` (the record of the very same bytes), right after
- * creation and long before the trainer reads it.
- */
-export async function createRun(system: System, config: Record<string, unknown>, { tenant = 'acme', fixBaseMarker = true }: { tenant?: 'acme' | 'globex'; fixBaseMarker?: boolean } = {}): Promise<string> {
+/** POST /v1/runs; the run id. */
+export async function createRun(system: System, config: Record<string, unknown>, { tenant = 'acme' }: { tenant?: 'acme' | 'globex' } = {}): Promise<string> {
   const res = await system.call('POST', '/v1/runs', { tenant, body: config });
   if (res.status !== 201) throw new Error(`POST /v1/runs answered ${res.status}: ${res.text}`);
-  const runId = res.body.run_id as string;
-  const model = config.model_name_or_path;
-  if (fixBaseMarker && typeof model === 'string' && (await system.objects.exists(`${model}/_COMPLETE`))) {
-    await system.objects.put(checkpointCompleteKey(runId, 0), await system.objects.getBytes(`${model}/_COMPLETE`));
-  }
-  return runId;
+  return res.body.run_id as string;
 }
 
 /** Rejects with `what` if `promise` has not settled within `ms` (a stuck fault test fails fast). */
@@ -102,17 +90,6 @@ export async function waitForRun(system: System, runId: string, { timeoutMs = 12
   }
   const tail = system.processes.logs.slice(-20).map((l) => `  [${l.service}] ${l.text.slice(0, 300)}`).join('\n');
   throw new Error(`run ${runId} did not get there within ${timeoutMs} ms; last view: ${JSON.stringify(last)?.slice(0, 1500)}\nlast log lines:\n${tail}`);
-}
-
-/**
- * Keys the services write today that ARCHITECTURE 3.2 / core's parseKey do not define (a known
- * gap, reported): the gateway's runs/{run}/summary.json and the judge's
- * runs/{run}/round={t}/judge-metrics/shard={i}.json. Anything else outside the layout is a bug.
- */
-export const KNOWN_UNDOCUMENTED_KEYS: readonly RegExp[] = [/^runs\/[a-z0-9-]+\/summary\.json$/, /^runs\/[a-z0-9-]+\/round=\d+\/judge-metrics\/shard=\d+\.json$/];
-
-export function unknownStrayKeys(strayKeys: readonly string[]): string[] {
-  return strayKeys.filter((key) => !KNOWN_UNDOCUMENTED_KEYS.some((pattern) => pattern.test(key)));
 }
 
 export interface RunAudit {

@@ -53,10 +53,24 @@ export class PreferenceInputError extends SppoError {
 /** A loss reference was called without the fields its loss type needs. */
 export class LossInputError extends SppoError {}
 
-/** Renders a subject and its issues as one readable, multi-line message. */
+/**
+ * At most this many issues are shown in a message or an API answer. A small hostile input (500
+ * unknown keys in 10 KB) would otherwise produce an answer a hundred times its size; the first
+ * problems are enough to fix, and a re-validation shows the next ones.
+ */
+export const MAX_REPORTED_ISSUES = 50;
+
+/** The first `max` issues, plus one `(root)` issue saying how many more there are. */
+export function capIssues(issues: readonly ValidationIssue[], max = MAX_REPORTED_ISSUES): ValidationIssue[] {
+  if (issues.length <= max) return [...issues];
+  const more = issues.length - max;
+  return [...issues.slice(0, max), { path: '', message: `and ${more} more problem${more === 1 ? '' : 's'} not listed (only the first ${max} are reported): fix these and validate again` }];
+}
+
+/** Renders a subject and its issues as one readable, multi-line message (the first MAX_REPORTED_ISSUES). */
 export function formatIssueList(subject: string, issues: readonly ValidationIssue[], hint?: string): string {
   const n = issues.length;
-  const lines = issues.map((issue) => `  - ${issue.path === '' ? '(root)' : issue.path}: ${issue.message}`);
+  const lines = capIssues(issues).map((issue) => `  - ${issue.path === '' ? '(root)' : issue.path}: ${issue.message}`);
   const head = `Invalid ${subject}: ${n} problem${n === 1 ? '' : 's'}`;
   return [head, ...lines, ...(hint === undefined ? [] : [hint])].join('\n');
 }

@@ -7,7 +7,7 @@ export * from './ids.ts';
 // run config
 export * from './config/training-args.ts';
 export * from './config/run-config.ts';
-export { applyOverrides, formatConfigIssues, parseOverrideArgs, parseRunConfig, parseTrainingArgs } from './config/parse.ts';
+export { applyOverrides, formatConfigIssues, jsonDepth, MAX_CONFIG_DEPTH, parseOverrideArgs, parseRunConfig, parseTrainingArgs } from './config/parse.ts';
 export { formatPath, toValidationIssues } from './config/issues.ts';
 
 // messages, rows, records, metrics
@@ -16,6 +16,7 @@ export * from './schemas/rows.ts';
 export * from './schemas/records.ts';
 export * from './schemas/metrics.ts';
 export * from './schemas/jsonl.ts';
+export * from './schemas/complete-marker.ts';
 
 // prompts
 export * from './prompts/plan.ts';

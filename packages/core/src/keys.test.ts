@@ -7,12 +7,14 @@ import {
   enqueuedMarkerKey,
   failureKey,
   generationShardKey,
+  judgeMetricsKey,
   manifestKey,
   parseKey,
   promptsKey,
   roundMetricsKey,
   runConfigKey,
   runStatusKey,
+  runSummaryKey,
   trainStateKey,
   tripletShardKey,
 } from './keys.ts';
@@ -21,6 +23,8 @@ describe('key layout (ARCHITECTURE 3.2)', () => {
   it('builds the documented keys', () => {
     expect(runConfigKey('demo')).toBe('runs/demo/run.json');
     expect(runStatusKey('demo')).toBe('runs/demo/status.json');
+    expect(runSummaryKey('demo')).toBe('runs/demo/summary.json');
+    expect(judgeMetricsKey('demo', 1, 7)).toBe('runs/demo/round=1/judge-metrics/shard=7.json');
     expect(promptsKey('demo')).toBe('runs/demo/prompts/prompts.jsonl');
     expect(manifestKey('demo', 2)).toBe('runs/demo/round=2/_manifest.json');
     expect(generationShardKey('demo', 0, 7)).toBe('runs/demo/round=0/generations/shard=7.jsonl');
@@ -51,6 +55,9 @@ describe('key layout (ARCHITECTURE 3.2)', () => {
       () => checkpointFileKey('demo', 0, '.hidden'),
       () => trainStateKey('demo', 0, 'x..y'),
       () => enqueuedMarkerKey('demo', 0, 'judge'),
+      () => runSummaryKey('../x'),
+      () => judgeMetricsKey('demo', 0, -1),
+      () => judgeMetricsKey('demo', 0, 100_000),
     ];
     for (const build of bad) expect(build).toThrow(InvalidIdError);
     expect(() => runConfigKey('UP')).toThrow(/a-z, 0-9/);
@@ -60,6 +67,8 @@ describe('key layout (ARCHITECTURE 3.2)', () => {
     const cases: [string, unknown][] = [
       [runConfigKey('r-1'), { kind: 'run_config', run: 'r-1' }],
       [runStatusKey('r-1'), { kind: 'run_status', run: 'r-1' }],
+      [runSummaryKey('r-1'), { kind: 'run_summary', run: 'r-1' }],
+      [judgeMetricsKey('r-1', 2, 30), { kind: 'judge_metrics', run: 'r-1', round: 2, shard: 30 }],
       [promptsKey('r-1'), { kind: 'prompts', run: 'r-1' }],
       [manifestKey('r-1', 12), { kind: 'manifest', run: 'r-1', round: 12 }],
       [generationShardKey('r-1', 2, 30), { kind: 'generation_shard', run: 'r-1', round: 2, shard: 30 }],
@@ -74,7 +83,7 @@ describe('key layout (ARCHITECTURE 3.2)', () => {
       [failureKey('r-1', 'train', 4), { kind: 'failure', run: 'r-1', stage: 'train', round: 4 }],
     ];
     for (const [key, parsed] of cases) expect(parseKey(key)).toEqual(parsed);
-    for (const foreign of ['runs/r/round=01/_manifest.json', 'runs/R/run.json', 'other/r/run.json', 'runs/r/round=1/generations/shard=1.json', 'runs/r/checkpoints/0/sub/x.bin']) {
+    for (const foreign of ['runs/r/round=01/_manifest.json', 'runs/R/run.json', 'other/r/run.json', 'runs/r/round=1/generations/shard=1.json', 'runs/r/checkpoints/0/sub/x.bin', 'runs/r/round=1/judge-metrics/shard=1.jsonl', 'runs/r/round=1/judge-metrics/shard=01.json', 'runs/r/summary.jsonl']) {
       expect(parseKey(foreign)).toBeNull();
     }
   });

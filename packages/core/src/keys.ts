@@ -4,11 +4,13 @@
  *
  *   runs/{run}/run.json                                   resolved config, written once at creation
  *   runs/{run}/status.json                                run status (state machine set_status/complete_run)
+ *   runs/{run}/summary.json                               run summary, written by the host on completion
  *   runs/{run}/prompts/prompts.jsonl                      the prompt pool, {prompt_id, prompt} per line
  *   runs/{run}/round={t}/_manifest.json                   written once when round t starts
  *   runs/{run}/round={t}/generations/shard={i}.jsonl
  *   runs/{run}/round={t}/triplets/shard={i}.jsonl
  *   runs/{run}/round={t}/metrics.json
+ *   runs/{run}/round={t}/judge-metrics/shard={i}.json     the judge's per-shard numbers and bad lines
  *   runs/{run}/round={t}/train-state/{file}               resumable trainer state (every save_steps)
  *   runs/{run}/round={t}/_enqueued/judge-{i} | train      "stage started" markers (state machine)
  *   runs/{run}/checkpoints/{t}/{file}                     HF-style checkpoint; t = 0 is the base model
@@ -30,6 +32,10 @@ export function runConfigKey(run: string): string {
 }
 export function runStatusKey(run: string): string {
   return `${runPrefix(run)}status.json`;
+}
+/** Final checkpoint and per-round summaries, written when the run completes (gateway automation). */
+export function runSummaryKey(run: string): string {
+  return `${runPrefix(run)}summary.json`;
 }
 export function promptsKey(run: string): string {
   return `${runPrefix(run)}prompts/prompts.jsonl`;
@@ -54,6 +60,13 @@ export function tripletShardKey(run: string, t: number, i: number): string {
 }
 export function roundMetricsKey(run: string, t: number): string {
   return `${roundPrefix(run, t)}metrics.json`;
+}
+export function judgeMetricsPrefix(run: string, t: number): string {
+  return `${roundPrefix(run, t)}judge-metrics/`;
+}
+/** The judge's numbers for shard i of round t (written before the triplet shard). */
+export function judgeMetricsKey(run: string, t: number, i: number): string {
+  return `${judgeMetricsPrefix(run, t)}shard=${assertShard(i)}.json`;
 }
 export function trainStatePrefix(run: string, t: number): string {
   return `${roundPrefix(run, t)}train-state/`;
@@ -94,9 +107,9 @@ export function failureKey(run: string, stage: Stage, t: number, shard?: number)
 }
 
 export type ParsedKey =
-  | { kind: 'run_config' | 'run_status' | 'prompts'; run: string }
+  | { kind: 'run_config' | 'run_status' | 'run_summary' | 'prompts'; run: string }
   | { kind: 'manifest' | 'round_metrics' | 'checkpoint_complete'; run: string; round: number }
-  | { kind: 'generation_shard' | 'triplet_shard'; run: string; round: number; shard: number }
+  | { kind: 'generation_shard' | 'triplet_shard' | 'judge_metrics'; run: string; round: number; shard: number }
   | { kind: 'train_state' | 'checkpoint_file'; run: string; round: number; file: string }
   | { kind: 'enqueued_marker'; run: string; round: number; stage: 'judge' | 'train'; shard?: number }
   | { kind: 'failure'; run: string; round: number; stage: Stage; shard?: number };
@@ -108,6 +121,7 @@ const FILE = '([A-Za-z0-9_][A-Za-z0-9._-]{0,127})';
 const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => ParsedKey][] = [
   [new RegExp(`^runs/${RUN}/run\\.json$`), (m) => ({ kind: 'run_config', run: m[1] ?? '' })],
   [new RegExp(`^runs/${RUN}/status\\.json$`), (m) => ({ kind: 'run_status', run: m[1] ?? '' })],
+  [new RegExp(`^runs/${RUN}/summary\\.json$`), (m) => ({ kind: 'run_summary', run: m[1] ?? '' })],
   [new RegExp(`^runs/${RUN}/prompts/prompts\\.jsonl$`), (m) => ({ kind: 'prompts', run: m[1] ?? '' })],
   [new RegExp(`^runs/${RUN}/round=${NUMBER}/_manifest\\.json$`), (m) => ({ kind: 'manifest', run: m[1] ?? '', round: Number(m[2]) })],
   [new RegExp(`^runs/${RUN}/round=${NUMBER}/metrics\\.json$`), (m) => ({ kind: 'round_metrics', run: m[1] ?? '', round: Number(m[2]) })],
@@ -118,6 +132,10 @@ const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => ParsedKey][] = [
   [
     new RegExp(`^runs/${RUN}/round=${NUMBER}/triplets/shard=${NUMBER}\\.jsonl$`),
     (m) => ({ kind: 'triplet_shard', run: m[1] ?? '', round: Number(m[2]), shard: Number(m[3]) }),
+  ],
+  [
+    new RegExp(`^runs/${RUN}/round=${NUMBER}/judge-metrics/shard=${NUMBER}\\.json$`),
+    (m) => ({ kind: 'judge_metrics', run: m[1] ?? '', round: Number(m[2]), shard: Number(m[3]) }),
   ],
   [
     new RegExp(`^runs/${RUN}/round=${NUMBER}/train-state/${FILE}$`),

@@ -6,11 +6,14 @@
  * folder, that folder's path (see the gateway's automation/manifest.ts). S3 checkpoints are
  * downloaded once into the cache (downloadFolder renames a finished temp folder into place, so
  * the cache never holds half a checkpoint) and reused: checkpoints never change once complete.
+ * Before use, the folder is checked against its `_COMPLETE` (core's parseCompleteMarker: packages/
+ * model's record or cloud's upload manifest, the forms the gateway and the trainer write); a
+ * malformed marker or a torn folder is a permanent error, never retried.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { isNotFound, normalizePrefix, type ObjectStore } from '@sppo/cloud';
-import { COMPLETE_MARKER } from '@sppo/core';
+import { COMPLETE_MARKER, markerSizeProblems, parseCompleteMarker, ValidationError } from '@sppo/core';
 import { createParallelSamplingEngine, type SamplingEngine } from '@sppo/model';
 import { PermanentGenerateError } from './errors.ts';
 
@@ -43,18 +46,57 @@ function missing(key: string, store: ObjectStore): PermanentGenerateError {
   );
 }
 
-/** A local folder holding the whole checkpoint (downloaded when it lives in the bucket). */
+async function sizeOf(path: string): Promise<number | undefined> {
+  return stat(path).then((s) => (s.isFile() ? s.size : undefined), () => undefined);
+}
+
+/**
+ * Checks `dir` against its `_COMPLETE` (`where` names the checkpoint in errors): every recorded
+ * file present with its recorded size. A folder without a marker passes only when `required` is
+ * false (a plain HF folder on the workers' disk).
+ */
+export async function verifyCheckpointFolder(dir: string, where: string, { required = true }: { required?: boolean } = {}): Promise<void> {
+  const text = await readFile(join(dir, COMPLETE_MARKER), 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (text === undefined) {
+    if (required) throw new PermanentGenerateError(`checkpoint ${where} has no ${COMPLETE_MARKER} marker: it is incomplete and must not be used`);
+    return;
+  }
+  let marker;
+  try {
+    marker = parseCompleteMarker(text, `${where}${COMPLETE_MARKER}`);
+  } catch (e) {
+    if (e instanceof ValidationError) throw new PermanentGenerateError(e.message);
+    throw e;
+  }
+  const sizes = new Map<string, number | undefined>();
+  for (const file of marker.files) sizes.set(file.path, await sizeOf(join(dir, ...file.path.split('/'))));
+  const problems = markerSizeProblems(marker, (path) => sizes.get(path));
+  if (problems.length > 0) {
+    throw new PermanentGenerateError(`checkpoint ${where} does not match its ${COMPLETE_MARKER} (torn or changed): ${problems.slice(0, 5).join('; ')}; re-create or re-copy the checkpoint`);
+  }
+}
+
+/** A local folder holding the whole checkpoint (downloaded when it lives in the bucket), checked against its `_COMPLETE`. */
 export async function localCheckpoint({ store, cacheDir }: CheckpointSource, key: string): Promise<string> {
   if (await inBucket(store, key)) {
     const target = cachePath(cacheDir, key);
+    let dir: string;
     try {
-      return (await store.downloadFolder(key, target, { requireFile: COMPLETE_MARKER, ifExists: 'reuse' })).dir;
+      dir = (await store.downloadFolder(key, target, { requireFile: COMPLETE_MARKER, ifExists: 'reuse' })).dir;
     } catch (e) {
       if (isNotFound(e)) throw missing(key, store);
       throw e;
     }
+    await verifyCheckpointFolder(dir, normalizePrefix(key));
+    return dir;
   }
-  if (await isDirectory(key)) return resolve(key);
+  if (await isDirectory(key)) {
+    await verifyCheckpointFolder(resolve(key), `${resolve(key)}/`, { required: false });
+    return resolve(key);
+  }
   throw missing(key, store);
 }
 

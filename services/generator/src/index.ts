@@ -6,7 +6,7 @@ export { OpenAiBackendError, openAiBackend } from './openai-backend.ts';
 export type { OpenAiBackendOptions } from './openai-backend.ts';
 export { generateRows, rawPromptText } from './rows.ts';
 export type { GenerateRowsOptions, PromptInput } from './rows.ts';
-export { createEnginePool, localCheckpoint, localTokenizerFolder, TOKENIZER_FILES } from './checkpoints.ts';
+export { createEnginePool, localCheckpoint, localTokenizerFolder, TOKENIZER_FILES, verifyCheckpointFolder } from './checkpoints.ts';
 export type { CheckpointSource, EnginePool, EnginePoolOptions } from './checkpoints.ts';
 export { isPermanent, PermanentGenerateError, reasonOf } from './errors.ts';
 export { deadLetter, generateOnFailure, recordGenerateFailure } from './failures.ts';

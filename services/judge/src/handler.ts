@@ -17,9 +17,9 @@ import type { HandlerContext, Logger, MessageHandler, ObjectStore, Queue } from 
 import { isNotFound } from '@sppo/cloud';
 import {
   generationShardKey,
+  judgeMetricsKey,
   manifestKey,
   roundManifestSchema,
-  roundPrefix,
   runStatusKey,
   runStatusRecordSchema,
   toJsonl,
@@ -32,11 +32,8 @@ import { deadLetter, recordJudgeFailure } from './failures.ts';
 import type { JudgeResolver } from './judges.ts';
 import { judgeGenerations, parseGenerationShard, type BadLine } from './shard.ts';
 
-/** Per-shard judge metrics (core has no key for them; the round's metrics.json is the trainer's). */
-export function judgeMetricsKey(run: string, t: number, i: number): string {
-  if (!Number.isInteger(i) || i < 0) throw new RangeError(`shard must be a non-negative integer, got ${i}`);
-  return `${roundPrefix(run, t)}judge-metrics/shard=${i}.json`;
-}
+/** Per-shard judge metrics: core's judgeMetricsKey (the round's metrics.json is the trainer's). */
+export { judgeMetricsKey };
 
 /** The object at judgeMetricsKey. */
 export interface JudgeShardMetrics {

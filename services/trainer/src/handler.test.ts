@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, createObjectStore, createQueue, downloadFolder, silentLogger, startTestCloud, type HandlerContext, type ObjectStore, type Queue, type ReceivedMessage, type TestCloud } from '@sppo/cloud';
+import { createLogger, createObjectStore, createQueue, downloadFolder, silentLogger, startTestCloud, uploadFolder, type HandlerContext, type ObjectStore, type Queue, type ReceivedMessage, type TestCloud } from '@sppo/cloud';
 import {
   checkpointCompleteKey,
   checkpointPrefix,
@@ -16,7 +16,7 @@ import {
 import { readCheckpoint, type TrainState } from '@sppo/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainHandler } from './handler.ts';
-import { pairRows, seedRound } from './test-fixtures.ts';
+import { pairRows, seedRound, writeBaseFolder } from './test-fixtures.ts';
 import { startTrainerWorker } from './worker.ts';
 
 let cloud: TestCloud;
@@ -123,6 +123,42 @@ describe('train handler (direct call, real emulator)', () => {
     expect(await handler.train(task, context(task))).toBe('failed-permanently');
     expect((await store.getJson<{ reason: string }>(failureKey('run-nock', 'train', 0))).reason).toMatch(/no _COMPLETE marker/);
     expect(await store.exists(checkpointCompleteKey('run-nock', 1))).toBe(false);
+    await drain(events);
+  });
+});
+
+describe('the reference checkpoint of round 0 (the gateway\'s checkpoint 0, or a local base folder)', () => {
+  it('trains from a base folder on this machine when the manifest names it (nothing in the bucket)', async () => {
+    const dir = join(cacheDir, 'local-base');
+    await writeBaseFolder(dir);
+    await rm(join(dir, '_COMPLETE')); // a plain HF folder, as users have them
+    await seedRound(store, 'run-local', { withCheckpoint: false, checkpointKey: dir });
+    const handler = createTrainHandler({ store, events, cacheDir });
+    const task: TrainTask = { type: 'train', run_id: 'run-local', round: 0 };
+    expect(await handler.train(task, context(task))).toBe('trained');
+    expect(await store.exists(checkpointCompleteKey('run-local', 1))).toBe(true);
+    expect((await drain(events)).map((m) => JSON.parse(m.body))).toEqual([{ type: 'checkpoint.ready', run_id: 'run-local', round: 0 }]);
+  });
+
+  it("reads checkpoint 0 with cloud's upload manifest as _COMPLETE; a malformed marker fails the unit for good at once", async () => {
+    const local = join(cacheDir, 'upload-base');
+    await writeBaseFolder(local);
+    await rm(join(local, '_COMPLETE'));
+    // uploadFolder writes the { files: [{ path, size }] } manifest for a folder without a marker,
+    // the form the gateway writes when it copies a plain HF folder to checkpoints/0/.
+    await seedRound(store, 'run-upl', { withCheckpoint: false });
+    await uploadFolder(store, local, checkpointPrefix('run-upl', 0), { lastFile: '_COMPLETE' });
+    const handler = createTrainHandler({ store, events, cacheDir });
+    const ok: TrainTask = { type: 'train', run_id: 'run-upl', round: 0 };
+    expect(await handler.train(ok, context(ok))).toBe('trained');
+    await drain(events);
+
+    await seedRound(store, 'run-oldmark', { withCheckpoint: false });
+    await uploadFolder(store, local, checkpointPrefix('run-oldmark', 0));
+    await store.put(checkpointCompleteKey('run-oldmark', 0), JSON.stringify({ source: 'models/tiny/', files: ['config.json'] }));
+    const bad: TrainTask = { type: 'train', run_id: 'run-oldmark', round: 0 };
+    expect(await handler.train(bad, context(bad))).toBe('failed-permanently');
+    expect((await store.getJson<{ reason: string }>(failureKey('run-oldmark', 'train', 0))).reason).toMatch(/checkpoint marker runs\/run-oldmark\/checkpoints\/0\/_COMPLETE/);
     await drain(events);
   });
 });

@@ -31,7 +31,8 @@ import { preparePreferenceData, trainingFingerprint, trainPolicy, writeTrainedCh
 import type { SessionOptions } from '@sppo/autodiff';
 import { isPermanent, PermanentTrainError, reasonOf } from './errors.ts';
 import { deadLetter, recordTrainFailure } from './failures.ts';
-import { fetchCheckpoint, readManifest, readTriplets, trainingArgsOf } from './inputs.ts';
+import { readManifest, readTriplets, trainingArgsOf } from './inputs.ts';
+import { fetchReferenceCheckpoint } from './reference.ts';
 import { s3TrainStateStore } from './state-store.ts';
 
 export interface TrainHandlerOptions {
@@ -97,7 +98,7 @@ async function trainRound(task: TrainTask, logger: Logger, o: TrainHandlerOption
 
   const manifest = await readManifest(store, run, t);
   const args = trainingArgsOf(manifest.config);
-  const base = await fetchCheckpoint(store, run, t, o.cacheDir);
+  const base = await fetchReferenceCheckpoint(store, manifest, o.cacheDir);
   const triplets = await readTriplets(store, manifest);
   const chatTemplate = manifest.config.chat_template;
   if (triplets.rows[0] !== undefined && !isPairTripletRow(triplets.rows[0]) && args.loss_type !== 'sppo') {

@@ -6,7 +6,8 @@ export { startTrainerWorker } from './worker.ts';
 export type { TrainerWorkerOptions } from './worker.ts';
 export { isPermanent, PermanentTrainError, reasonOf } from './errors.ts';
 export { deadLetter, recordTrainFailure, trainOnFailure } from './failures.ts';
-export { fetchCheckpoint, readManifest, readTriplets, trainingArgsOf } from './inputs.ts';
+export { readManifest, readTriplets, trainingArgsOf } from './inputs.ts';
+export { fetchCheckpoint, fetchReferenceCheckpoint, verifyCheckpointMarker } from './reference.ts';
 export { s3TrainStateStore } from './state-store.ts';
 export type { TrainStateStore } from './state-store.ts';
 export {

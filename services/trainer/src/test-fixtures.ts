@@ -14,6 +14,11 @@ export const tinyTokenizerFiles = trainBpeTokenizer({ corpus: syntheticCorpus({ 
 export const tinyConfig: LlamaConfig = { ...presetConfig('tiny', { vocabSize: 320 }), hidden_size: 32, intermediate_size: 64, head_dim: 8 };
 export const tinyWeights = initializeWeights(tinyConfig, { seed: 1 });
 
+/** Writes the tiny checkpoint into `dir` (packages/model's writeCheckpoint: its record as _COMPLETE). */
+export async function writeBaseFolder(dir: string): Promise<void> {
+  await writeCheckpoint(dir, { config: tinyConfig, weights: tinyWeights, ...tinyTokenizerFiles });
+}
+
 /** Writes the tiny checkpoint locally, then uploads it as checkpoints/{t}/ with _COMPLETE last. */
 export async function uploadBaseCheckpoint(store: ObjectStore, run: string, t = 0): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'sppo-trainer-base-'));
@@ -52,17 +57,17 @@ export function pairRows(n: number, offset = 0): PairTripletRow[] {
 /** Training settings that move the tiny model in a few steps: 2 shards x 4 pairs, batch 4, 2 epochs = 4 steps. */
 export const TEST_TRAINING: RunConfigInput = { ...TRAINING_PRESETS.tiny, beta: 0.1, num_train_epochs: 2, save_steps: 2, per_device_train_batch_size: 4 };
 
-/** Round 0 of `run`: manifest, two triplet shards (overridable rows) and, unless told otherwise, checkpoint 0. */
+/** Round 0 of `run`: manifest (checkpoint_key overridable), two triplet shards (overridable rows) and, unless told otherwise, checkpoint 0. */
 export async function seedRound(
   store: ObjectStore,
   run: string,
-  { shards = [pairRows(4), pairRows(4, 4)] as unknown[][], withCheckpoint = true, training = TEST_TRAINING } = {},
+  { shards = [pairRows(4), pairRows(4, 4)] as unknown[][], withCheckpoint = true, training = TEST_TRAINING, checkpointKey = checkpointPrefix(run, 0) } = {},
 ): Promise<void> {
   const config = parseRunConfig(training);
   await store.putJson(manifestKey(run, 0), {
     run_id: run,
     round: 0,
-    checkpoint_key: checkpointPrefix(run, 0),
+    checkpoint_key: checkpointKey,
     shards: shards.map((rows, shard) => ({ shard, prompt_ids: rows.map((_, i) => `p${shard}-${i}`) })),
     created_at: new Date().toISOString(),
     config,

@@ -11,8 +11,43 @@ import { trainingArgsSchema, type TrainingArgs } from './training-args.ts';
 
 const CONFIG_HINT = 'Fix the fields listed above; each field, its valid values and its default are described in runConfigSchema (packages/core/README.md).';
 
+/**
+ * How deep a config may nest. Real configs nest 3 levels (prompts[i].prompt); zod validates
+ * recursively, so a small body nested thousands deep would overflow the stack (a RangeError, an
+ * internal error instead of the user's). Hosts should refuse such bodies before parsing (the
+ * gateway does); this check makes parseRunConfig safe for every other caller too.
+ */
+export const MAX_CONFIG_DEPTH = 64;
+
+/** Depth of a JSON-like value (a scalar is 0, `[]` is 1), walked without recursion; stops past `limit` (pass one for values that may have cycles). */
+export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    const inner = depth + 1;
+    if (inner > deepest) deepest = inner;
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, inner]);
+  }
+  return deepest;
+}
+
+function tooDeep(subject: string): ConfigError {
+  return new ConfigError(subject, [{ path: '', message: `the value is nested more than ${MAX_CONFIG_DEPTH} levels deep; a run config nests at most a few levels (e.g. prompts[0].prompt)` }], CONFIG_HINT);
+}
+
 function parseStrict<S extends z.ZodType>(schema: S, input: unknown, subject: string, extra: ValidationIssue[] = []): z.output<S> {
-  const result = schema.safeParse(input, { reportInput: true });
+  if (jsonDepth(input, MAX_CONFIG_DEPTH) > MAX_CONFIG_DEPTH) throw tooDeep(subject);
+  let result: z.ZodSafeParseResult<z.output<S>>;
+  try {
+    result = schema.safeParse(input, { reportInput: true });
+  } catch (error) {
+    // Belt and braces: a stack overflow inside validation is still the input's fault, not ours.
+    if (error instanceof RangeError) throw tooDeep(subject);
+    throw error;
+  }
   const issues = [...extra, ...(result.success ? [] : toValidationIssues(result.error.issues, schema))];
   if (issues.length > 0 || !result.success) throw new ConfigError(subject, issues, CONFIG_HINT);
   return result.data;

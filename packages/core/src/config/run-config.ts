@@ -113,10 +113,15 @@ const generationShape = {
     .enum(GENERATION_BACKENDS)
     .default('onnx')
     .describe("'onnx': the embedded ONNX Runtime decoder; 'openai': an OpenAI-compatible completions server (vLLM, TGI, SGLang)."),
+  // http(s) only: z.url() alone also accepts file:, ftp:, data: and javascript: URLs, none of which
+  // the generator's fetch should ever be pointed at. Deployments may restrict hosts further (an
+  // allow-list in front of the generator); the schema cannot know a deployment's network.
   openai_base_url: z
-    .url()
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL (e.g. http://127.0.0.1:8000/v1); other schemes (file:, ftp:, data:, ...) are refused' })
     .optional()
-    .describe("Base URL of the OpenAI-compatible server (e.g. http://127.0.0.1:8000/v1); required with generation_backend 'openai'."),
+    .describe(
+      "Base URL of the OpenAI-compatible server, http:// or https:// only (e.g. http://127.0.0.1:8000/v1); required with generation_backend 'openai'. Deployments may restrict the hosts further.",
+    ),
   openai_model: z
     .string()
     .min(1)

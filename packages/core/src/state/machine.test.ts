@@ -209,6 +209,28 @@ describe('last round', () => {
   });
 });
 
+describe('checkpoint.ready is a hint, the listing is the truth', () => {
+  it('without checkpoints/{t+1}/_COMPLETE it neither starts the next round nor completes the run', () => {
+    for (const last of [false, true]) {
+      const host = new Host();
+      const t = last ? ITERATIONS - 1 : 0;
+      for (let r = 0; r <= t; r++) host.keys.add(manifestKey(RUN, r));
+      for (let r = 1; r <= t; r++) host.keys.add(checkpointCompleteKey(RUN, r));
+      // The torn checkpoint's files are there, its marker is not.
+      const result = advance(host.derive(), { type: 'checkpoint.ready', run_id: RUN, round: t });
+      expect(result.commands).toEqual([]);
+      expect(result.notes.join()).toMatch(/no _COMPLETE/);
+      expect(result.state.rounds[t]?.checkpointComplete).toBe(false);
+      expect(result.state.status).toBe('running');
+      // Once the marker is written, the same event does its work.
+      host.keys.add(checkpointCompleteKey(RUN, t + 1));
+      expect(host.handle({ type: 'checkpoint.ready', run_id: RUN, round: t })).toEqual(
+        last ? [{ kind: 'complete_run' }] : [{ kind: 'write_manifest', round: t + 1 }, { kind: 'enqueue_generate', round: t + 1, shards: [0, 1] }],
+      );
+    }
+  });
+});
+
 describe('cancel and resume', () => {
   it('cancel stops new work; resume re-emits what is missing, ignoring markers', () => {
     const host = new Host();

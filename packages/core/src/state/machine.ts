@@ -19,12 +19,14 @@
  * Guarantees: a stage start is emitted only if the state shows it has not started (manifest,
  * enqueued markers), so a duplicate event after the first was executed emits nothing; events that
  * arrive out of order count as evidence (a judged shard is also a generated one; a stale
- * checkpoint.ready finds the next round started); two finishers racing on the last shard may both
+ * checkpoint.ready finds the next round started), except checkpoint.ready, which acts only when the
+ * listing shows checkpoints/{t+1}/_COMPLETE (a checkpoint without it does not exist); two finishers racing on the last shard may both
  * emit enqueue_train, a harmless duplicate (handlers are idempotent: ARCHITECTURE 3.5); while a run
  * is cancelled, failed or completed nothing is enqueued; run.resumed re-emits whatever is missing,
  * ignoring the markers (a dead-lettered unit had its marker written).
  */
 import { SppoError } from '../errors.ts';
+import { COMPLETE_MARKER } from '../keys.ts';
 import type { RunEvent, Stage } from '../schemas/messages.ts';
 import type { RunStatus } from '../schemas/records.ts';
 import { currentRound, missingGenerations, missingJudgements, withShard, type RoundState, type RunState } from './run-state.ts';
@@ -201,7 +203,15 @@ export function advance(state: RunState, event: RunEvent): AdvanceResult {
     case 'checkpoint.ready': {
       const round = validRound(step, event.round);
       if (round === undefined) break;
-      round.checkpointComplete = true;
+      // Events are hints, the listing is the truth: a checkpoint without its _COMPLETE marker does
+      // not exist (ARCHITECTURE 3.2), so a checkpoint.ready the state does not back (a stray, early
+      // or foreign event) neither completes the run nor starts round t+1 on a torn checkpoint.
+      // The trainer publishes the event only after _COMPLETE, and S3 listings are strongly
+      // consistent, so a genuine event always finds its marker.
+      if (!round.checkpointComplete) {
+        step.notes.push(`checkpoint.ready for round ${event.round}, but checkpoint ${event.round + 1} has no ${COMPLETE_MARKER} in the listing: ignored (the trainer's own event follows its marker)`);
+        break;
+      }
       if (s.status !== 'running') step.notes.push(`run is ${s.status}: no new work`);
       else if (event.round + 1 < s.numIterations) step.startRound(event.round + 1);
       else step.completeRun(); // checkpoint num_iterations exists: the last round is done

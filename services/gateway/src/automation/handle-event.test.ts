@@ -144,6 +144,20 @@ describe('handleEvent', () => {
     expect((await on({ type: 'run.created', run_id: 'acme--nobody' })).notes.join()).toMatch(/unknown run/);
   });
 
+  it('a checkpoint.ready without _COMPLETE in the listing starts nothing (the event is a hint)', async () => {
+    const run = await newRun();
+    await on({ type: 'run.created', run_id: run });
+    await h.drain('generate');
+    await h.objects.put(checkpointFileKey(run, 1, 'config.json'), '{}'); // torn: files, no marker
+    const early = await on({ type: 'checkpoint.ready', run_id: run, round: 0 });
+    expect(early.commands).toEqual([]);
+    expect(early.notes.join()).toMatch(/no _COMPLETE/);
+    expect(await h.objects.exists(manifestKey(run, 1))).toBe(false);
+    expect(await tasks('generate')).toEqual([]);
+    // The trainer's real event, after its marker, starts round 1.
+    expect((await trained(run, 0)).commands.map((c) => c.kind)).toEqual(['write_manifest', 'enqueue_generate']);
+  });
+
   it('two finishers racing on the last shard start training at least once (a duplicate is harmless)', async () => {
     const run = await newRun();
     await on({ type: 'run.created', run_id: run });

@@ -28,8 +28,8 @@ export function roundCheckpointKey(record: RunRecord, t: number, objects: readon
 export function roundStartedAt(record: RunRecord, t: number, objects: readonly ObjectEntry[]): string {
   if (t === 0) return toSeconds(record.created_at);
   const marker = objects.find((o) => o.key === checkpointCompleteKey(record.run_id, t));
-  // A checkpoint.ready event may arrive before a listing shows the marker only if the marker was
-  // never written; fall back to the run's creation time, still deterministic.
+  // core's advance starts round t only once the listing shows checkpoints/{t}/_COMPLETE (the
+  // event alone is not enough); the fallback keeps this total and deterministic anyway.
   return toSeconds(marker?.lastModified ? marker.lastModified : record.created_at);
 }
 

@@ -4,7 +4,7 @@
  * and how to fix it; internal errors (5xx) are logged with a request id and answered without
  * internals, so no stack, key or credential leaves the gateway.
  */
-import { ConfigError, InvalidIdError, SppoError, ValidationError, type ValidationIssue } from '@sppo/core';
+import { capIssues, ConfigError, InvalidIdError, SppoError, ValidationError, type ValidationIssue } from '@sppo/core';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -42,10 +42,13 @@ export class ApiError extends HTTPException {
   }
 }
 
-/** Issues as they appear in `details.issues`: snake_case like the rest of the API. */
+/**
+ * Issues as they appear in `details.issues`: snake_case like the rest of the API. At most core's
+ * MAX_REPORTED_ISSUES, then one "and N more" entry, so the answer stays small whatever the input.
+ */
 export function issueDetails(issues: readonly ValidationIssue[]): { issues: { path: string; message: string; valid_values?: string[] }[] } {
   return {
-    issues: issues.map((issue) => ({ path: issue.path, message: issue.message, ...(issue.validValues === undefined ? {} : { valid_values: issue.validValues }) })),
+    issues: capIssues(issues).map((issue) => ({ path: issue.path, message: issue.message, ...(issue.validValues === undefined ? {} : { valid_values: issue.validValues }) })),
   };
 }
 

@@ -1,6 +1,7 @@
 // The gateway's middleware, hono style: each a factory taking a typed options object with
 // defaults in the signature and returning a named function.
 import type { MiddlewareHandler } from 'hono';
+import { jsonDepth } from '@sppo/core';
 import { ApiError } from './errors.ts';
 import type { GatewayDeps, GatewayEnv } from './context.ts';
 import { tenantForKey } from '../tenants.ts';
@@ -42,12 +43,20 @@ export function apiKeyAuth({ scheme = 'Bearer' }: { scheme?: string } = {}): Mid
 }
 
 /**
+ * How deeply a request body may nest. Every body of this API nests a few levels (a run config's
+ * prompts[i].prompt is 3); validators walk values recursively, so a small body nested thousands
+ * deep would overflow the stack (a 500). Deeper bodies get a 400 naming this limit.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
  * Reads a JSON body: 415 unless the content type is JSON, 400 with the parser's message if
- * malformed. With `optional`, an empty body reads as undefined whatever its content type.
+ * malformed or nested deeper than `maxDepth`. With `optional`, an empty body reads as undefined
+ * whatever its content type.
  */
 export async function readJsonBody(
   c: { req: { header(name: string): string | undefined; text(): Promise<string> } },
-  { optional = false }: { optional?: boolean } = {},
+  { optional = false, maxDepth = MAX_JSON_DEPTH }: { optional?: boolean; maxDepth?: number } = {},
 ): Promise<unknown> {
   const text = await c.req.text();
   if (optional && text.trim() === '') return undefined;
@@ -55,9 +64,14 @@ export async function readJsonBody(
   if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
     throw new ApiError(415, 'unsupported_media_type', `expected "Content-Type: application/json", got ${type === '' ? 'none' : `"${type}"`}`);
   }
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch (error) {
     throw new ApiError(400, 'invalid_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
+  if (jsonDepth(body, maxDepth) > maxDepth) {
+    throw new ApiError(400, 'invalid_json', `the body nests arrays and objects more than ${maxDepth} levels deep; no request of this API needs more than a few`);
+  }
+  return body;
 }

@@ -1,11 +1,12 @@
 // The run API through app.request(), against the real emulator: every route, every error path,
 // auth and tenancy.
-import { manifestKey, promptsKey, runConfigKey, runStatusKey, checkpointCompleteKey, failureKey } from '@sppo/core';
+import { manifestKey, promptsKey, runConfigKey, runStatusKey, checkpointCompleteKey, failureKey, MAX_REPORTED_ISSUES, parseCompleteMarker } from '@sppo/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorBodySchema, roundViewSchema, runCreatedSchema, runListSchema, runViewSchema } from '../api/schemas.ts';
 import { handleEvent } from '../automation/handle-event.ts';
 import { createApp } from '../app.ts';
 import { depsFromEnv } from '../deps.ts';
+import { MAX_JSON_DEPTH } from '../http/middleware.ts';
 import { silentLogger } from '../ports.ts';
 import { startHarness, type Harness } from '../test-harness.ts';
 
@@ -107,7 +108,9 @@ describe('POST /v1/runs', () => {
     await h.objects.put('models/tiny/model.safetensors', 'weights');
     const copied = await create({ model_name_or_path: 'models/tiny', num_iterations: 1 });
     expect(await h.objects.getText(`runs/${copied.run_id}/checkpoints/0/config.json`)).toBe('{"model_type":"llama"}');
-    expect(await h.objects.getJson(checkpointCompleteKey(copied.run_id, 0))).toEqual({ source: 'models/tiny/', files: ['config.json', 'model.safetensors'] });
+    // A plain HF folder (no _COMPLETE of its own): cloud's upload manifest, sizes from the listing.
+    expect(await h.objects.getText(checkpointCompleteKey(copied.run_id, 0))).toBe('{"files":[{"path":"config.json","size":22},{"path":"model.safetensors","size":7}]}\n');
+    expect(parseCompleteMarker((await h.objects.getText(checkpointCompleteKey(copied.run_id, 0))) ?? '', 'k').kind).toBe('upload');
     await handleEvent({ type: 'run.created', run_id: copied.run_id }, h.automation);
     expect(await h.objects.getJson(manifestKey(copied.run_id, 0))).toMatchObject({ checkpoint_key: `runs/${copied.run_id}/checkpoints/0/` });
 
@@ -121,6 +124,57 @@ describe('POST /v1/runs', () => {
     const foreign = await expectError(await h.call('POST', '/v1/runs', { tenant: 'globex', body: { model_name_or_path: `runs/${copied.run_id}/checkpoints/0` } }), 400, 'invalid_config');
     expect(foreign.message).toMatch(/model_name_or_path/);
     await expectError(await h.call('POST', '/v1/runs', { tenant: 'globex', body: { model_name_or_path: 'tenants/acme/m' } }), 400, 'invalid_config');
+  });
+
+  it("copies a source's own _COMPLETE verbatim, after checking it against the listing", async () => {
+    const record = `${JSON.stringify({ format: 'sppo-checkpoint/1', files: { 'config.json': { bytes: 2, sha256: 'a'.repeat(64) } } }, null, 2)}\n`;
+    await h.objects.put('models/rec/config.json', '{}');
+    await h.objects.put('models/rec/_COMPLETE', record);
+    const copied = await create({ model_name_or_path: 'models/rec', num_iterations: 1 });
+    expect(await h.objects.getText(checkpointCompleteKey(copied.run_id, 0))).toBe(record);
+    await h.drain('events');
+
+    // A source whose marker does not match its files, or is not a marker at all: 400, nothing written.
+    await h.objects.put('models/torn/config.json', '{"longer": true}');
+    await h.objects.put('models/torn/_COMPLETE', record);
+    await h.objects.put('models/odd/config.json', '{}');
+    await h.objects.put('models/odd/_COMPLETE', JSON.stringify({ source: 'x', files: ['config.json'] }));
+    const before = (await h.objects.list('runs/')).length;
+    const torn = await expectError(await h.call('POST', '/v1/runs', { body: { model_name_or_path: 'models/torn' } }), 400, 'invalid_config');
+    expect(torn.message).toMatch(/does not match its _COMPLETE[\s\S]*config.json has 16 bytes but _COMPLETE records 2/);
+    const odd = await expectError(await h.call('POST', '/v1/runs', { body: { model_name_or_path: 'models/odd' } }), 400, 'invalid_config');
+    expect(odd.message).toMatch(/unreadable _COMPLETE/);
+    expect((await h.objects.list('runs/')).length).toBe(before);
+    expect(await h.drain('events')).toEqual([]);
+  });
+
+  it("refuses another tenant's model path before writing anything (no orphan prompt pool)", async () => {
+    const own = await create({ prompts: ['a'], num_iterations: 1 });
+    const before = (await h.objects.list('runs/')).map((o) => o.key);
+    for (const model_name_or_path of [`runs/${own.run_id}/checkpoints/0`, 'tenants/acme/m', 'models/nested']) {
+      if (model_name_or_path === 'models/nested') await h.objects.put('models/nested/sub/config.json', '{}');
+      await expectError(await h.call('POST', '/v1/runs', { tenant: 'globex', body: { prompts: ['x', 'y'], model_name_or_path } }), 400, 'invalid_config');
+    }
+    expect((await h.objects.list('runs/')).map((o) => o.key)).toEqual(before);
+  });
+
+  it('answers a body nested deeper than MAX_JSON_DEPTH with 400, and many unknown keys with a small answer', async () => {
+    const deep = `{"prompts":${'['.repeat(5000)}"x"${']'.repeat(5000)}}`;
+    const error = await expectError(await h.call('POST', '/v1/runs', { body: deep }), 400, 'invalid_json');
+    expect(error.message).toContain(`more than ${MAX_JSON_DEPTH} levels`);
+    // Within the limit, the config is validated as usual.
+    const nested = `{"prompts":${'['.repeat(40)}"x"${']'.repeat(40)}}`;
+    await expectError(await h.call('POST', '/v1/runs', { body: nested }), 400, 'invalid_config');
+
+    const unknown = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`field_${i}`, i]));
+    const res = await h.call('POST', '/v1/runs', { body: unknown });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text.length).toBeLessThan(16 * 1024);
+    const issues = (JSON.parse(text) as { error: { details: { issues: { path: string; message: string; valid_values?: string[] }[] } } }).error.details.issues;
+    expect(issues).toHaveLength(MAX_REPORTED_ISSUES + 1);
+    expect(issues.filter((i) => i.valid_values !== undefined)).toHaveLength(1);
+    expect(issues.at(-1)?.message).toMatch(/^and 450 more problems/);
   });
 
   it('rejects duplicate prompt ids', async () => {

@@ -10,15 +10,16 @@ import { ApiError } from '../http/errors.ts';
 import type { GatewayDeps } from '../http/context.ts';
 import type { runCreatedSchema } from '../api/schemas.ts';
 import { mintRunId } from '../tenants.ts';
-import { copyBaseCheckpoint } from './base-checkpoint.ts';
+import { copyBaseCheckpoint, planBaseCheckpoint } from './base-checkpoint.ts';
 import { mergePool, resolvePromptSource, writePool } from './prompts.ts';
 import { shardsPerRound, writeStatus, type RunRecord } from './record.ts';
 
 export type RunCreated = z.infer<typeof runCreatedSchema>;
 
 /**
- * Order of writes: prompts pool, checkpoint 0 (copied when the base model is in the bucket),
- * run.json, then the run.created event.
+ * Everything is read and validated first (config, prompt source, the base model's source and
+ * tenancy), so a refused request leaves no object behind. Then the writes, in order: prompts
+ * pool, checkpoint 0 (copied when the base model is in the bucket), run.json, the run.created event.
  */
 export async function createRun(body: unknown, tenant: string, { store, queues, now, logger }: GatewayDeps): Promise<RunCreated> {
   const config = parseRunConfig(body);
@@ -30,10 +31,12 @@ export async function createRun(body: unknown, tenant: string, { store, queues, 
   const perRound = promptsPerRound({ poolSize: pool.length, numIterations: config.num_iterations, promptsPerIteration: config.prompts_per_iteration });
   const resolved = parseRunConfig({ ...config, prompts: { key: promptsKey(runId) }, prompts_per_iteration: perRound });
   const record: RunRecord = { run_id: runId, tenant, created_at: createdAt.toISOString(), config: resolved };
+  const basePlan = await planBaseCheckpoint(store, resolved.model_name_or_path, tenant);
 
-  // The pool and checkpoint 0 first, run.json last: run.json's existence is what makes the run exist.
+  // Nothing was written until here. The pool and checkpoint 0 first, run.json last: run.json's
+  // existence is what makes the run exist.
   await writePool(store, runId, pool);
-  const base = await copyBaseCheckpoint(store, runId, resolved.model_name_or_path, tenant);
+  const base = await copyBaseCheckpoint(store, runId, basePlan);
   await store.put(runConfigKey(runId), `${JSON.stringify(record, null, 2)}\n`, 'application/json');
   try {
     await queues.send('events', { type: 'run.created', run_id: runId } satisfies RunEvent);

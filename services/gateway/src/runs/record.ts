@@ -9,7 +9,7 @@
  * shard count of every round even when prompts are added later. Readers take `record.config`.
  *
  * Also here: the run status record (core's runStatusRecordSchema) and runs/{run}/summary.json,
- * the completion summary (a key core does not define; the infra policy allows `runs/*\/summary*`).
+ * the completion summary (core's runSummaryKey).
  */
 import { z } from 'zod';
 import {
@@ -18,9 +18,9 @@ import {
   runConfigKey,
   runConfigSchema,
   runIdSchema,
-  runPrefix,
   runStatusKey,
   runStatusRecordSchema,
+  runSummaryKey,
   type RunConfig,
   type RunStatusRecord,
 } from '@sppo/core';
@@ -35,10 +35,8 @@ export const runRecordSchema = z.object({
 });
 export type RunRecord = z.output<typeof runRecordSchema>;
 
-/** runs/{run}/summary.json: written when the last round's checkpoint completes the run. */
-export function summaryKey(run: string): string {
-  return `${runPrefix(run)}summary.json`;
-}
+/** runs/{run}/summary.json (core's runSummaryKey): written when the last round's checkpoint completes the run. */
+export const summaryKey = runSummaryKey;
 
 /** Shards per round: ceil(prompts_per_iteration / prompts_per_shard) (core's roundShardCount). */
 export function shardsPerRound(config: RunConfig, poolSize: number): number {

@@ -155,11 +155,18 @@ describe('out of order', () => {
     expect(notes.join()).toMatch(/already judged/);
   });
 
-  it('a judged event counts as evidence even if the listing missed the shard', () => {
+  it('shard events are hints: without the shard in the listing they start nothing', () => {
     const host = new Host();
     host.handle({ type: 'run.created', run_id: RUN });
     host.keys.add(tripletShardKey(RUN, 0, 0));
-    // the listing lacks shard 1's triplets, but its event proves them
+    // the listing lacks shard 1's triplets: a stray (or forged) event must not start training
+    const stray = advance(host.derive(), { type: 'shard.judged', run_id: RUN, round: 0, shard: 1 });
+    expect(stray.commands).toEqual([]);
+    expect(stray.notes.join()).toMatch(/not in the listing/);
+    const strayGenerated = advance(host.derive(), { type: 'shard.generated', run_id: RUN, round: 0, shard: 1 });
+    expect(strayGenerated.commands).toEqual([]);
+    expect(strayGenerated.notes.join()).toMatch(/not in the listing/);
+    host.keys.add(tripletShardKey(RUN, 0, 1));
     expect(advance(host.derive(), { type: 'shard.judged', run_id: RUN, round: 0, shard: 1 }).commands).toEqual([{ kind: 'enqueue_train', round: 0 }]);
   });
 

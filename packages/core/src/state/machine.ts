@@ -17,10 +17,12 @@
  *   Log `notes`; they explain why nothing happened (duplicate, stale, cancelled, unknown run).
  *
  * Guarantees: a stage start is emitted only if the state shows it has not started (manifest,
- * enqueued markers), so a duplicate event after the first was executed emits nothing; events that
- * arrive out of order count as evidence (a judged shard is also a generated one; a stale
- * checkpoint.ready finds the next round started), except checkpoint.ready, which acts only when the
- * listing shows checkpoints/{t+1}/_COMPLETE (a checkpoint without it does not exist); two finishers racing on the last shard may both
+ * enqueued markers), so a duplicate event after the first was executed emits nothing; events are
+ * hints and the listing is the truth: shard.generated, shard.judged and checkpoint.ready act only
+ * when the listing shows the shard or checkpoints/{t+1}/_COMPLETE (services publish after writing,
+ * and S3 listings are strongly consistent, so a genuine event always finds its output; a stray or
+ * forged one starts nothing); events that arrive out of order are harmless (a stale
+ * checkpoint.ready finds the next round started); two finishers racing on the last shard may both
  * emit enqueue_train, a harmless duplicate (handlers are idempotent: ARCHITECTURE 3.5); while a run
  * is cancelled, failed or completed nothing is enqueued; run.resumed re-emits whatever is missing,
  * ignoring the markers (a dead-lettered unit had its marker written).
@@ -182,7 +184,12 @@ export function advance(state: RunState, event: RunEvent): AdvanceResult {
     case 'shard.generated': {
       const round = validRound(step, event.round);
       if (round === undefined || !validShard(step, event.shard)) break;
-      round.generated = withShard(round.generated, event.shard); // the event is evidence too
+      // Like checkpoint.ready: the listing is the truth. A generator publishes only after its shard
+      // is written, so a genuine event finds it; a stray one must not send a judge to a missing shard.
+      if (!round.generated.includes(event.shard)) {
+        step.notes.push(`shard.generated for round ${event.round} shard ${event.shard}, but the shard is not in the listing: ignored`);
+        break;
+      }
       if (s.status !== 'running') step.notes.push(`run is ${s.status}: no new work`);
       else if (round.judged.includes(event.shard)) step.notes.push(`round ${event.round} shard ${event.shard} already judged`);
       else if (round.judgeEnqueued.includes(event.shard)) step.notes.push(`round ${event.round} shard ${event.shard}: judge already enqueued`);
@@ -193,8 +200,10 @@ export function advance(state: RunState, event: RunEvent): AdvanceResult {
     case 'shard.judged': {
       const round = validRound(step, event.round);
       if (round === undefined || !validShard(step, event.shard)) break;
-      round.judged = withShard(round.judged, event.shard);
-      round.generated = withShard(round.generated, event.shard);
+      if (!round.judged.includes(event.shard)) {
+        step.notes.push(`shard.judged for round ${event.round} shard ${event.shard}, but the triplet shard is not in the listing: ignored`);
+        break;
+      }
       if (s.status !== 'running') step.notes.push(`run is ${s.status}: no new work`);
       else step.maybeTrain(round, false);
       break;

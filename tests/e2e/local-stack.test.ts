@@ -1,0 +1,121 @@
+/**
+ * The whole system as a user runs it (issue 7, "What it must show"): `./sppo up` starts the
+ * emulator, the gateway over real HTTP, the events worker and one process per service; `./sppo run`
+ * submits a recipe and follows it; after that single POST nobody calls anything, and the run goes
+ * through two rounds on its own (each checkpoint.ready starts the next round) to `completed`.
+ * Then Ctrl-C (SIGINT) stops `up` and every child cleanly.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { runInitModel } from '../../packages/cli/src/commands/init-model.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = join(ROOT, 'packages/cli/src/main.ts');
+const API_KEY = 'sk-e2e-local-stack-key';
+const ROUNDS = 2;
+const STACK_READY_MS = 60_000;
+const RUN_DONE_MS = 240_000;
+
+let work: string;
+let up: ChildProcess;
+let upOutput = '';
+let gatewayUrl: string;
+
+function cli(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((done) => child.once('exit', (code) => done(code)));
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'sppo-e2e-'));
+  // A tiny random policy as a local folder: the gateway records the path and the workers read it.
+  expect(await runInitModel(['--out', join(work, 'base'), '--preset', 'tiny', '--seed', '7'])).toBe(0);
+
+  up = cli(['up', '--port=0', '--emulator-port=0', `--data-dir=${join(work, 'emulator')}`, '--tenant=e2e', `--api-key=${API_KEY}`]);
+  up.stdout!.on('data', (d: Buffer) => (upOutput += d.toString()));
+  up.stderr!.on('data', (d: Buffer) => (upOutput += d.toString()));
+  const started = Date.now();
+  while (!/gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.test(upOutput)) {
+    if (up.exitCode !== null) throw new Error(`./sppo up exited ${up.exitCode}:\n${upOutput}`);
+    if (Date.now() - started > STACK_READY_MS) throw new Error(`./sppo up printed no gateway URL in ${STACK_READY_MS} ms:\n${upOutput}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  gatewayUrl = /gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(upOutput)![1]!;
+}, STACK_READY_MS + 30_000);
+
+afterAll(async () => {
+  if (up && up.exitCode === null) {
+    up.kill('SIGKILL');
+    await exitOf(up);
+  }
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+test('a run submitted once goes through two rounds by itself, then Ctrl-C stops the stack', async () => {
+  const health = await fetch(`${gatewayUrl}/health/ready`);
+  expect(health.status, await health.clone().text()).toBe(200);
+
+  const recipe = join(work, 'recipe.yaml');
+  await writeFile(
+    recipe,
+    [
+      `model_name_or_path: ${JSON.stringify(join(work, 'base'))}`,
+      'judge_model: "rule:length"',
+      `num_iterations: ${ROUNDS}`,
+      'prompts_per_iteration: 4',
+      'prompts_per_shard: 2',
+      'samples_per_prompt: 3',
+      'max_new_tokens: 6',
+      'temperature: 1',
+      'optim: adamw',
+      'learning_rate: 0.001',
+      'warmup_ratio: 0',
+      'beta: 0.1',
+      'per_device_train_batch_size: 2',
+      'max_length: 48',
+      'max_prompt_length: 24',
+      'prompts:',
+      ...Array.from({ length: 8 }, (_, i) => `  - "Question ${i}: name a colour."`),
+      '',
+    ].join('\n'),
+  );
+  const run = cli(['run', recipe, `--gateway=${gatewayUrl}`, `--api-key=${API_KEY}`, '--interval=1']);
+  let runOutput = '';
+  run.stdout!.on('data', (d: Buffer) => (runOutput += d.toString()));
+  run.stderr!.on('data', (d: Buffer) => (runOutput += d.toString()));
+  const timer = setTimeout(() => run.kill('SIGKILL'), RUN_DONE_MS);
+  const code = await exitOf(run);
+  clearTimeout(timer);
+  expect(code, `./sppo run:\n${runOutput}\n./sppo up:\n${upOutput.slice(-4000)}`).toBe(0);
+
+  // The run as the API reports it: completed, no failures, every round trained.
+  const list = (await (await fetch(`${gatewayUrl}/v1/runs`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { runs: { run_id: string }[] };
+  expect(list.runs).toHaveLength(1);
+  const runId = list.runs[0]!.run_id;
+  const view = (await (await fetch(`${gatewayUrl}/v1/runs/${runId}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as {
+    status: string;
+    failures: unknown[];
+  };
+  expect(view.status).toBe('completed');
+  expect(view.failures).toEqual([]);
+  for (let t = 0; t < ROUNDS; t++) {
+    const round = (await (await fetch(`${gatewayUrl}/v1/runs/${runId}/rounds/${t}`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as Record<string, unknown>;
+    expect(JSON.stringify(round), `round ${t}`).toContain(`checkpoints/${t + 1}/`);
+  }
+
+  // Ctrl-C: up stops its children and exits 0; the emulator's state stays on disk.
+  up.kill('SIGINT');
+  expect(await exitOf(up)).toBe(0);
+  expect((await readdir(join(work, 'emulator'))).length).toBeGreaterThan(0);
+}, RUN_DONE_MS + 60_000);

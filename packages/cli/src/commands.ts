@@ -1,4 +1,5 @@
 import { runBench } from './commands/bench.ts';
+import { runDemoCommand } from './commands/demo.ts';
 import { runDeploy } from './commands/deploy.ts';
 import { runGenerate } from './commands/generate.ts';
 import { runHelp } from './commands/help.ts';
@@ -22,7 +23,7 @@ export interface Command {
 export const commands: Command[] = [
   { name: 'help', summary: 'list the commands', run: async () => runHelp(commands) },
   { name: 'test', summary: 'run every test of the workspace; ends with "N passed, N failed"', run: runTest },
-  { name: 'demo', summary: 'run a real multi-round SPPO run on the embedded task and print the report' },
+  { name: 'demo', summary: 'run a real multi-round SPPO run on the embedded task and print the report', run: runDemoCommand },
   { name: 'up', summary: 'start the emulator, the gateway and one worker of each service on loopback', run: runUp },
   { name: 'run', summary: 'submit a run recipe (YAML) to a gateway and follow it to the end', run: runRun },
   { name: 'init-model', summary: 'write a random-init Llama-family checkpoint folder', run: runInitModel },

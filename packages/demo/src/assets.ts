@@ -1,0 +1,206 @@
+/**
+ * The demo's models, rebuilt from seeds (nothing binary is committed) and cached by a hash of
+ * everything that shapes them, under `<cacheRoot>/<hash>/`:
+ * - `base/`: pi_0, a tiny Llama (packages/model preset `tiny`) with a BPE tokenizer trained on the
+ *   task's text, fine-tuned with the project's SFT loop (packages/model training: trainPolicy) on
+ *   rows that mix correct and wrong answers in unequal styles;
+ * - `judge/`: a mini-PairRM trained with the project's judge training (trainMiniPairRM) on
+ *   oracle-labelled pairs; its held-out accuracy is kept in `assets.json`;
+ * - `data/`: the held-out prompts, the run's prompt pool, the SFT rows and the judge pairs (JSONL).
+ * `assets.json` is written last: a folder without it is rebuilt.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseTrainingArgs, type TrainingArgsInput } from '@sppo/core';
+import {
+  createTokenizer,
+  initializeWeights,
+  prepareSftData,
+  presetConfigForTokenizer,
+  trainBpeTokenizer,
+  parseJudgeTrainArgs,
+  renderGenerationPrompt,
+  trainMiniPairRM,
+  trainPolicy,
+  writePairwiseCheckpoint,
+  writeTrainedCheckpoint,
+  type JudgeTrainArgs,
+  type LoadedTokenizer,
+  type PresetName,
+  type TrainedTokenizer,
+} from '@sppo/model';
+import { buildDemoData, type DemoData, type DemoDataOptions } from './data.ts';
+
+/** Bump when the task, the oracle or the recipe below changes in a way the hash cannot see. */
+export const DEMO_ASSETS_VERSION = 1;
+
+export interface AssetRecipe {
+  data: DemoDataOptions;
+  policy: { preset: PresetName; vocabSize: number; contextLength: number; seed: number; sft: TrainingArgsInput };
+  judge: Partial<Record<keyof JudgeTrainArgs, number | string>>;
+}
+
+/** The recipe of `./sppo demo`: sized so the first (uncached) build takes about a minute on 2 cores. */
+export const DEFAULT_ASSET_RECIPE: AssetRecipe = {
+  data: { seed: 7, heldOutPrompts: 96, poolPrompts: 1200, sftExamples: 6000, sftCorrectRate: 0.5, judgePairs: 4000 },
+  policy: {
+    preset: 'tiny',
+    vocabSize: 384,
+    contextLength: 64,
+    seed: 1,
+    sft: {
+      optim: 'adamw',
+      learning_rate: 3e-3,
+      lr_scheduler_type: 'linear',
+      warmup_ratio: 0.05,
+      num_train_epochs: 10,
+      per_device_train_batch_size: 32,
+      max_length: 48,
+      max_prompt_length: 32,
+      max_grad_norm: 1,
+      seed: 1,
+      logging_steps: 10,
+    },
+  },
+  judge: {
+    num_train_epochs: 10,
+    learning_rate: 2e-3,
+    per_device_train_batch_size: 32,
+    hidden_size: 64,
+    intermediate_size: 128,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    vocab_size: 1024,
+    max_source_tokens: 32,
+    max_candidate_tokens: 16,
+    eval_ratio: 0.1,
+    seed: 3,
+  },
+};
+
+export interface DemoAssets {
+  dir: string;
+  baseDir: string;
+  judgeDir: string;
+  data: DemoData;
+  /** Numbers about the build: SFT loss, judge held-out accuracy, timings. */
+  info: Record<string, number | string | boolean>;
+}
+
+export function recipeHash(recipe: Partial<AssetRecipe>): string {
+  return createHash('sha256').update(JSON.stringify({ v: DEMO_ASSETS_VERSION, recipe })).digest('hex').slice(0, 16);
+}
+
+const jsonl = (rows: readonly unknown[]): string => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+function policyTokenizer(data: DemoData, recipe: AssetRecipe['policy']): { trained: TrainedTokenizer; tokenizer: LoadedTokenizer } {
+  // SFT rows only (they cover the whole prompt space), so the pool's size does not change pi_0.
+  const corpus = data.sft.flatMap((r) => [r.prompt, r.response]);
+  const trained = trainBpeTokenizer({ corpus, vocabSize: recipe.vocabSize, modelMaxLength: recipe.contextLength });
+  return { trained, tokenizer: createTokenizer(trained.tokenizerJson, trained.tokenizerConfig) };
+}
+
+async function buildPolicy(dir: string, data: DemoData, recipe: AssetRecipe['policy'], log: (line: string) => void): Promise<Record<string, number>> {
+  const { trained, tokenizer } = policyTokenizer(data, recipe);
+  const config = presetConfigForTokenizer(recipe.preset, tokenizer, { maxPositionEmbeddings: recipe.contextLength });
+  const weights = initializeWeights(config, { seed: recipe.seed });
+  const args = parseTrainingArgs(recipe.sft);
+  const prepared = prepareSftData(data.sft, { tokenizer, args });
+  const result = await trainPolicy({
+    config,
+    weights,
+    data: prepared.data,
+    args,
+    padId: tokenizer.padId,
+    onStep: (entry, line) => {
+      if (entry.step % args.logging_steps === 0) log(`base policy (SFT): ${line}`);
+    },
+  });
+  await writeTrainedCheckpoint(dir, {
+    base: { config, tokenizerJson: trained.tokenizerJson, tokenizerConfig: trained.tokenizerConfig },
+    weights: result.weights,
+    trainingArgs: { ...args, task: 'sft', data: 'demo task (packages/demo)' },
+    logHistory: result.logHistory,
+    summary: result.summary,
+    overwrite: true,
+  });
+  return { 'sft/loss': Number(result.summary['train/loss']), 'sft/steps': Number(result.summary['train/steps']), 'sft/runtime_s': Number(result.summary['train/runtime_s']) };
+}
+
+async function buildJudge(dir: string, data: DemoData, recipe: AssetRecipe, log: (line: string) => void): Promise<Record<string, number>> {
+  const args = parseJudgeTrainArgs(recipe.judge);
+  // The judge sees prompts as the judge service gives them: wrapped in the policy's chat template.
+  const { tokenizer } = policyTokenizer(data, recipe.policy);
+  const template = { chatTemplate: tokenizer.chatTemplate, bosToken: tokenizer.bosToken, eosToken: tokenizer.eosToken, padToken: tokenizer.padToken };
+  const pairs = data.judgePairs.map((p) => ({ ...p, prompt: renderGenerationPrompt(p.prompt, template) }));
+  const judge = await trainMiniPairRM({ pairs, args, log: (line) => log(`judge (mini-PairRM): ${line}`) });
+  await rm(dir, { recursive: true, force: true });
+  await writePairwiseCheckpoint(dir, {
+    config: judge.config,
+    weights: judge.weights,
+    tokenizer: judge.tokenizer,
+    trainingArgs: { ...args, data: 'demo task oracle-labelled pairs (packages/demo)' },
+    metrics: judge.metrics,
+    logHistory: judge.logHistory,
+  });
+  return { 'judge/eval_accuracy': judge.metrics['eval/accuracy'] ?? Number.NaN, 'judge/train_accuracy': judge.metrics['train/accuracy'] ?? Number.NaN, 'judge/runtime_s': judge.metrics['train/runtime_s'] ?? Number.NaN };
+}
+
+export interface EnsureAssetsOptions {
+  cacheRoot: string;
+  recipe?: AssetRecipe;
+  log?: (line: string) => void;
+}
+
+/** `<cacheRoot>/v<version>/{policy,judge}-<hash>/`: the judge hash covers the policy's (its prompts are templated with the policy's tokenizer). */
+export function assetDirs(cacheRoot: string, recipe: AssetRecipe): { root: string; policy: string; judge: string } {
+  const root = join(cacheRoot, `v${DEMO_ASSETS_VERSION}`);
+  const { seed, sftExamples, sftCorrectRate, sftStyleWeights } = recipe.data;
+  const policyHash = recipeHash({ data: { seed, sftExamples, sftCorrectRate, sftStyleWeights }, policy: recipe.policy });
+  const judgeHash = recipeHash({ data: { seed, sftExamples, sftCorrectRate, sftStyleWeights, judgePairs: recipe.data.judgePairs }, policy: recipe.policy, judge: recipe.judge });
+  return { root, policy: join(root, `policy-${policyHash}`), judge: join(root, `judge-${judgeHash}`) };
+}
+
+async function cachedInfo(dir: string): Promise<Record<string, number | string> | undefined> {
+  const text = await readFile(join(dir, 'assets.json'), 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as Record<string, number | string>);
+}
+
+async function writeInfo(dir: string, info: Record<string, number | string>): Promise<void> {
+  await writeFile(join(dir, 'assets.json.tmp'), JSON.stringify(info, null, 2));
+  await rename(join(dir, 'assets.json.tmp'), join(dir, 'assets.json'));
+}
+
+/** The cached assets for the recipe, built first if missing (deterministic: same recipe, same bytes). */
+export async function ensureDemoAssets({ cacheRoot, recipe = DEFAULT_ASSET_RECIPE, log = () => undefined }: EnsureAssetsOptions): Promise<DemoAssets> {
+  const dirs = assetDirs(cacheRoot, recipe);
+  const paths = { dir: dirs.root, baseDir: join(dirs.policy, 'base'), judgeDir: join(dirs.judge, 'judge') };
+  const data = buildDemoData(recipe.data);
+  let policyInfo = await cachedInfo(dirs.policy);
+  let judgeInfo = await cachedInfo(dirs.judge);
+  let cached = true;
+  if (policyInfo === undefined) {
+    cached = false;
+    const started = performance.now();
+    await mkdir(join(dirs.policy, 'data'), { recursive: true });
+    await writeFile(join(dirs.policy, 'data', 'held-out.jsonl'), jsonl(data.heldOut));
+    await writeFile(join(dirs.policy, 'data', 'pool.jsonl'), jsonl(data.pool));
+    await writeFile(join(dirs.policy, 'data', 'sft.jsonl'), jsonl(data.sft));
+    log(`assets: training the base policy pi_0 into ${dirs.policy} (first run only)`);
+    policyInfo = { version: DEMO_ASSETS_VERSION, ...(await buildPolicy(paths.baseDir, data, recipe.policy, log)), 'sft/build_s': (performance.now() - started) / 1000 };
+    await writeInfo(dirs.policy, policyInfo);
+  }
+  if (judgeInfo === undefined) {
+    cached = false;
+    const started = performance.now();
+    await mkdir(join(dirs.judge, 'data'), { recursive: true });
+    await writeFile(join(dirs.judge, 'data', 'judge-pairs.jsonl'), jsonl(data.judgePairs));
+    log(`assets: training the judge (mini-PairRM) into ${dirs.judge} (first run only)`);
+    judgeInfo = { version: DEMO_ASSETS_VERSION, ...(await buildJudge(paths.judgeDir, data, recipe, log)), 'judge/build_s': (performance.now() - started) / 1000 };
+    await writeInfo(dirs.judge, judgeInfo);
+  }
+  if (cached) log(`assets: cached in ${dirs.root}`);
+  const hash = recipeHash(recipe);
+  return { ...paths, data, info: { ...policyInfo, ...judgeInfo, hash, cached } };
+}

@@ -1,0 +1,153 @@
+/**
+ * The demo's data, all drawn deterministically from one seed:
+ * - `heldOut`: evaluation prompts, never used by a SPPO round (the report's win rates use these);
+ * - `pool`: the run's prompt pool (round t takes the next prompts_per_iteration of it, core's plan);
+ * - `sft`: rows {prompt, response} that teach pi_0 the task's format with a MIX of correct and wrong
+ *   answers in unequal styles, so pi_0 samples diverse responses and SPPO has something to improve;
+ * - `judgePairs`: pairs of responses labelled with the oracle's exact probability, for the mini-PairRM.
+ *
+ * Held-out prompts are held out from the SPPO rounds, not from pi_0's SFT data, which covers the whole
+ * prompt space like a pretraining corpus; what the rounds must generalise to unseen prompts is the
+ * preference (answer what you know, in a winning style), not the facts.
+ */
+import { createRng, hashString, type Rng } from '@sppo/model';
+import { oracleProbability } from './oracle.ts';
+import { promptSpace, renderResponse, STYLES, TASK_KINDS, type Style, type TaskKind, type TaskPrompt } from './task.ts';
+
+export interface DemoDataOptions {
+  seed?: number;
+  heldOutPrompts?: number;
+  poolPrompts?: number;
+  sftExamples?: number;
+  /** Fraction of SFT responses that answer correctly. */
+  sftCorrectRate?: number;
+  /** Style mix of the SFT responses (pi_0's style distribution, away from the uniform Nash). */
+  sftStyleWeights?: Readonly<Record<Style, number>>;
+  judgePairs?: number;
+}
+
+export interface SftRow {
+  prompt: string;
+  response: string;
+}
+
+export interface JudgePair {
+  prompt: string;
+  responseA: string;
+  responseB: string;
+  /** The oracle's P(responseA > responseB). */
+  probability: number;
+}
+
+export interface DemoData {
+  heldOut: TaskPrompt[];
+  pool: TaskPrompt[];
+  sft: SftRow[];
+  judgePairs: JudgePair[];
+}
+
+export const DEFAULT_STYLE_WEIGHTS: Readonly<Record<Style, number>> = { plain: 0.5, formal: 0.3, warm: 0.2 };
+
+function shuffle<T>(items: readonly T[], rng: Rng): T[] {
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
+function pick<T>(items: readonly T[], rng: Rng): T {
+  return items[Math.floor(rng.uniform() * items.length)] as T;
+}
+
+function pickStyle(weights: Readonly<Record<Style, number>>, rng: Rng): Style {
+  const total = STYLES.reduce((s, k) => s + weights[k], 0);
+  let u = rng.uniform() * total;
+  for (const style of STYLES) {
+    u -= weights[style];
+    if (u < 0) return style;
+  }
+  return STYLES[STYLES.length - 1] as Style;
+}
+
+/** A wrong answer: the most plausible distractor half of the time, any other one otherwise. */
+function wrongAnswer(item: TaskPrompt, rng: Rng): string {
+  return rng.uniform() < 0.5 ? (item.distractors[0] as string) : pick(item.distractors, rng);
+}
+
+/** A response as the base distribution writes it: correct with `correctRate`, in a weighted style. */
+export function sampleResponse(item: TaskPrompt, rng: Rng, correctRate: number, styleWeights: Readonly<Record<Style, number>>): string {
+  const answer = rng.uniform() < correctRate ? item.answer : wrongAnswer(item, rng);
+  return renderResponse(pickStyle(styleWeights, rng), answer);
+}
+
+/** Round-robin over the kinds, `count` prompts, each kind's prompts in shuffled order (wrapping). */
+function stratified(byKind: Record<TaskKind, TaskPrompt[]>, count: number): TaskPrompt[] {
+  const out: TaskPrompt[] = [];
+  const cursor: Record<TaskKind, number> = { add: 0, repeat: 0, pick: 0 };
+  for (let i = 0; out.length < count; i++) {
+    const kind = TASK_KINDS[i % TASK_KINDS.length] as TaskKind;
+    const list = byKind[kind];
+    if (list.length === 0) continue;
+    out.push(list[cursor[kind] % list.length] as TaskPrompt);
+    cursor[kind]++;
+  }
+  return out;
+}
+
+export function buildDemoData({
+  seed = 7,
+  heldOutPrompts = 48,
+  poolPrompts = 144,
+  sftExamples = 3000,
+  sftCorrectRate = 0.35,
+  sftStyleWeights = DEFAULT_STYLE_WEIGHTS,
+  judgePairs = 3000,
+}: DemoDataOptions = {}): DemoData {
+  // One stream per part, so resizing one part (e.g. the pool) leaves the others (e.g. pi_0's SFT
+  // data, hence the cached base policy) unchanged.
+  const stream = (part: string): Rng => createRng(hashString(`${seed}:${part}`));
+  let rng = stream('split');
+  const space = promptSpace();
+  const shuffled = { add: shuffle(space.add, rng), repeat: shuffle(space.repeat, rng), pick: shuffle(space.pick, rng) };
+  const heldOut = stratified(shuffled, heldOutPrompts);
+  const heldIds = new Set(heldOut.map((p) => p.prompt_id));
+  const remaining = {
+    add: shuffled.add.filter((p) => !heldIds.has(p.prompt_id)),
+    repeat: shuffled.repeat.filter((p) => !heldIds.has(p.prompt_id)),
+    pick: shuffled.pick.filter((p) => !heldIds.has(p.prompt_id)),
+  };
+  const pool = stratified(remaining, poolPrompts).map((p, i) => ({ ...p, prompt_id: `${p.prompt_id}-${i}` }));
+
+  const everything = [...space.add, ...space.repeat, ...space.pick];
+  const byKind = space;
+  rng = stream('sft');
+  const sft: SftRow[] = [];
+  for (let i = 0; i < sftExamples; i++) {
+    const item = pick(byKind[TASK_KINDS[i % TASK_KINDS.length] as TaskKind], rng);
+    sft.push({ prompt: item.prompt, response: sampleResponse(item, rng, sftCorrectRate, sftStyleWeights) });
+  }
+
+  // Judge pairs: responses from a broader mix than pi_0's (half correct, uniform styles), so the
+  // judge sees every (quality, style) combination. Half the pairs share one style and differ only in
+  // the answer: correctness is the hard part to learn (it needs the prompt), style the easy one.
+  const uniform: Record<Style, number> = { plain: 1, formal: 1, warm: 1 };
+  rng = stream('judge');
+  const pairs: JudgePair[] = [];
+  for (let i = 0; pairs.length < judgePairs; i++) {
+    const item = i % 4 === 3 ? pick(everything, rng) : pick(byKind[TASK_KINDS[i % TASK_KINDS.length] as TaskKind], rng);
+    let a: string;
+    let b: string;
+    if (rng.uniform() < 0.5) {
+      const style = pickStyle(uniform, rng);
+      const [first, second] = rng.uniform() < 0.5 ? [item.answer, wrongAnswer(item, rng)] : [wrongAnswer(item, rng), item.answer];
+      [a, b] = [renderResponse(style, first), renderResponse(style, second)];
+    } else {
+      [a, b] = [sampleResponse(item, rng, 0.5, uniform), sampleResponse(item, rng, 0.5, uniform)];
+    }
+    if (a === b) continue; // an identical pair carries no preference
+    pairs.push({ prompt: item.prompt, responseA: a, responseB: b, probability: oracleProbability(item.prompt, a, b) });
+  }
+  return { heldOut, pool, sft, judgePairs: pairs };
+}

@@ -1,0 +1,147 @@
+/**
+ * The whole demo on a running stack: upload the cached models, one run per loss type (the same
+ * task, budget and seeds), each followed to its end, then every run's checkpoints evaluated on
+ * the held-out prompts and put into the report (report.ts).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { applyOverrides, type RunConfigInput } from '@sppo/core';
+import { loadPairwiseJudge, type PairwiseJudge } from '@sppo/model';
+import type { DemoAssets } from './assets.ts';
+import { evaluatePolicies, type PolicySamples, type SamplingSettings } from './evaluate.ts';
+import type { ProgressDisplay } from './progress.ts';
+import type { CompareReport, DemoReport } from './report.ts';
+import { DEFAULT_RUN_RECIPE, demoRunConfig, submitAndFollow, uploadAssets, type DemoLossType, type DemoStack } from './run.ts';
+
+export interface EvaluationSettings {
+  /** Samples per held-out prompt and policy (each as player and as opponent). */
+  samplesPerPrompt: number;
+  /** Evaluate on at most this many held-out prompts (default: all of them). */
+  maxPrompts?: number;
+  threads?: number;
+}
+
+export const DEFAULT_EVALUATION: EvaluationSettings = { samplesPerPrompt: 8 };
+
+export interface RunDemoOptions {
+  stack: DemoStack;
+  assets: DemoAssets;
+  /** One run per loss type, in order. */
+  lossTypes?: readonly DemoLossType[];
+  /** Run config fields over DEFAULT_RUN_RECIPE (validated by core's schema). */
+  recipe?: RunConfigInput;
+  overrides?: Record<string, string>;
+  evaluation?: EvaluationSettings;
+  /** Where the runs' objects are copied (plain files under their S3 keys). */
+  artifactsRoot: string;
+  display: ProgressDisplay;
+  timeoutMs?: number;
+}
+
+export interface DemoResult {
+  reports: DemoReport[];
+  /** null when the oracle decided no evaluation pair. */
+  judgeAgreement: number | null;
+  elapsedS: number;
+}
+
+export async function runDemo({
+  stack,
+  assets,
+  lossTypes = ['sppo'],
+  recipe = {},
+  overrides = {},
+  evaluation = DEFAULT_EVALUATION,
+  artifactsRoot,
+  display,
+  timeoutMs,
+}: RunDemoOptions): Promise<DemoResult> {
+  const started = performance.now();
+  display.update({ scope: 'setup', stage: 'uploading the base policy and the judge to the bucket' });
+  const models = await uploadAssets(stack.store, assets);
+  const judgeConfig = await readJudgeBudgets(assets.judgeDir);
+  const prompts = evaluation.maxPrompts === undefined ? assets.data.heldOut : assets.data.heldOut.slice(0, evaluation.maxPrompts);
+  const sampleCache = new Map<string, PolicySamples>();
+  const reports: DemoReport[] = [];
+  let decided = 0;
+  let agreed = 0;
+  let judge: PairwiseJudge | undefined;
+  try {
+    for (const lossType of lossTypes) {
+      const runStarted = performance.now();
+      const label = lossTypes.length > 1 ? `${lossType} ` : '';
+      const config = applyOverrides(demoRunConfig(assets, models, { ...DEFAULT_RUN_RECIPE, ...recipe, loss_type: lossType }, judgeConfig), overrides);
+      const run = await submitAndFollow({ stack, config, artifactsRoot, display, label, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+      // The judge service was given the same folder (uploaded); here it runs in this process. The
+      // main thread: a worker-thread judge next to the sampling engine's sessions stalled here.
+      judge ??= await loadPairwiseJudge(assets.judgeDir, { thread: 'main', maxSourceTokens: judgeConfig.source, maxCandidateTokens: judgeConfig.candidate });
+      const sampling: SamplingSettings = {
+        samplesPerPrompt: evaluation.samplesPerPrompt,
+        temperature: config.temperature,
+        topP: config.top_p,
+        maxNewTokens: config.max_new_tokens,
+        ...(evaluation.threads === undefined ? {} : { threads: evaluation.threads }),
+      };
+      // pi_0 is the same model in every run (checkpoints/0 is a copy of the cached base): sample it once.
+      const checkpoints = [assets.baseDir, ...run.checkpointDirs.slice(1)];
+      const ev = await evaluatePolicies({
+        checkpoints,
+        prompts,
+        judge,
+        sampling,
+        losses: run.losses,
+        sampleCache,
+        onProgress: (line) => display.update({ scope: `${label}evaluate`, stage: line.replace(/^evaluate: /, '') }),
+      });
+      decided += ev.decidedPairs;
+      agreed += ev.agreedPairs;
+      reports.push({
+        loss_type: lossType,
+        rounds: ev.rounds,
+        judge_agreement: ev.decidedPairs === 0 ? null : ev.judgeAgreement,
+        elapsed_s: (performance.now() - runStarted) / 1000,
+        run_id: run.runId,
+        artifacts_dir: run.artifactsDir,
+        setup: {
+          num_iterations: config.num_iterations,
+          samples_per_prompt: config.samples_per_prompt,
+          prompts_per_iteration: config.prompts_per_iteration,
+          loss_type: config.loss_type,
+          beta: config.beta,
+          learning_rate: config.learning_rate,
+          optim: config.optim,
+          num_train_epochs: config.num_train_epochs,
+          temperature: config.temperature,
+          top_p: config.top_p,
+          held_out_prompts: prompts.length,
+          eval_samples_per_prompt: evaluation.samplesPerPrompt,
+          judge_decided_pairs: ev.decidedPairs,
+          judge_train_eval_accuracy: assets.info['judge/eval_accuracy'] ?? null,
+          base_checkpoint: run.checkpointDirs[0],
+          assets_cached: assets.info['cached'] ?? null,
+        },
+      });
+      display.log(`${label}evaluated ${ev.rounds.length} policies on ${prompts.length} held-out prompts`);
+    }
+  } finally {
+    await judge?.close?.();
+    display.done();
+  }
+  return { reports, judgeAgreement: decided === 0 ? null : agreed / decided, elapsedS: (performance.now() - started) / 1000 };
+}
+
+async function readJudgeBudgets(dir: string): Promise<{ source: number; candidate: number }> {
+  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { source_maxlength?: number; candidate_maxlength?: number };
+  return { source: config.source_maxlength ?? 1224, candidate: config.candidate_maxlength ?? 412 };
+}
+
+/** The report of one run, with the demo-wide fields filled in. */
+export function singleReport(result: DemoResult, elapsedS: number): DemoReport {
+  const report = result.reports[0];
+  if (report === undefined) throw new Error('runDemo produced no report');
+  return { ...report, judge_agreement: result.judgeAgreement, elapsed_s: elapsedS };
+}
+
+export function compareReport(result: DemoResult, elapsedS: number): CompareReport {
+  return { compare: result.reports, judge_agreement: result.judgeAgreement, elapsed_s: elapsedS };
+}

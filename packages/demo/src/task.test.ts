@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { buildDemoData } from './data.ts';
+import { ALL_WORDS, parseResponse, promptSpace, renderResponse, solvePrompt, STYLES, TASK_KINDS } from './task.ts';
+
+describe('demo task', () => {
+  it('renders and parses every style, and rejects anything else', () => {
+    for (const style of STYLES) {
+      for (const answer of ['8', 'plum', '17']) {
+        expect(parseResponse(renderResponse(style, answer))).toEqual({ style, answer });
+        expect(parseResponse(`  ${renderResponse(style, answer)}\n`)).toEqual({ style, answer });
+      }
+    }
+    for (const bad of ['', '8', 'The answer is 8', 'the answer is 8.', '8! Happy to help', 'The answer is two words.', '8. 8.', 'Happy to help.']) {
+      expect(parseResponse(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('solves every prompt of the space from its text alone', () => {
+    const space = promptSpace();
+    expect(space.add).toHaveLength(100);
+    expect(space.repeat).toHaveLength(ALL_WORDS.length);
+    expect(space.pick).toHaveLength(3 * 10 * 20 * 2);
+    for (const kind of TASK_KINDS) {
+      for (const item of space[kind]) {
+        expect(solvePrompt(item.prompt)).toBe(item.answer);
+        expect(item.distractors).not.toContain(item.answer);
+        expect(item.distractors.length).toBeGreaterThan(0);
+      }
+    }
+    expect(solvePrompt('What is 3 plus 5?')).toBe('8');
+    expect(solvePrompt('Which is a fruit: plum or owl?')).toBe('plum');
+    expect(solvePrompt('Which is a fruit: plum or pear?')).toBeUndefined(); // two fruits: no single answer
+    expect(solvePrompt('Tell me a story.')).toBeUndefined();
+    expect(new Set(Object.values(space).flat().map((p) => p.prompt)).size).toBe(100 + 30 + 1200);
+  });
+
+  it('builds the same data from the same seed, and other data from another', () => {
+    const options = { sftExamples: 200, judgePairs: 100, heldOutPrompts: 30, poolPrompts: 60 };
+    const a = buildDemoData({ ...options, seed: 11 });
+    const b = buildDemoData({ ...options, seed: 11 });
+    const c = buildDemoData({ ...options, seed: 12 });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(JSON.stringify(a.sft)).not.toBe(JSON.stringify(c.sft));
+    expect(a.sft).toHaveLength(200);
+    expect(a.judgePairs).toHaveLength(100);
+    expect(a.heldOut).toHaveLength(30);
+    expect(a.pool).toHaveLength(60);
+    // parts are drawn from separate streams: a bigger pool leaves pi_0's SFT data (and its cache) alone
+    const bigger = buildDemoData({ ...options, seed: 11, poolPrompts: 600 });
+    expect(JSON.stringify(bigger.sft)).toBe(JSON.stringify(a.sft));
+    expect(JSON.stringify(bigger.heldOut)).toBe(JSON.stringify(a.heldOut));
+  });
+
+  it('keeps the held-out prompts out of the run pool, balances kinds and gives unique pool ids', () => {
+    const data = buildDemoData({ sftExamples: 10, judgePairs: 10, heldOutPrompts: 48, poolPrompts: 144 });
+    const held = new Set(data.heldOut.map((p) => p.prompt));
+    expect(data.pool.filter((p) => held.has(p.prompt))).toEqual([]);
+    for (const kind of TASK_KINDS) {
+      expect(data.heldOut.filter((p) => p.kind === kind)).toHaveLength(16);
+      expect(data.pool.filter((p) => p.kind === kind)).toHaveLength(48);
+    }
+    expect(new Set(data.pool.map((p) => p.prompt_id)).size).toBe(data.pool.length);
+  });
+
+  it('writes SFT rows with both correct and wrong answers, in every style, at the asked rates', () => {
+    const data = buildDemoData({ sftExamples: 3000, judgePairs: 10, sftCorrectRate: 0.4, sftStyleWeights: { plain: 0.5, formal: 0.3, warm: 0.2 } });
+    let correct = 0;
+    const styles = { plain: 0, formal: 0, warm: 0 };
+    for (const row of data.sft) {
+      const parsed = parseResponse(row.response);
+      expect(parsed, row.response).toBeDefined();
+      if (parsed === undefined) continue;
+      styles[parsed.style]++;
+      if (parsed.answer === solvePrompt(row.prompt)) correct++;
+    }
+    expect(correct / 3000).toBeGreaterThan(0.36);
+    expect(correct / 3000).toBeLessThan(0.44);
+    expect(styles.plain / 3000).toBeGreaterThan(0.46);
+    expect(styles.warm / 3000).toBeLessThan(0.24);
+  });
+});

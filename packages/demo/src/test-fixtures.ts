@@ -1,0 +1,26 @@
+// A hand-made report for the chart and table tests (not exported from the package index).
+import type { DemoReport, RoundReport } from './report.ts';
+
+export function fakeRound(t: number, winRate: number): RoundReport {
+  return {
+    round: t,
+    win_rate_vs_base: { oracle: winRate, judge: winRate - 0.02, ci95: { oracle: [winRate - 0.05, winRate + 0.05], judge: [winRate - 0.07, winRate + 0.04] } },
+    win_rate_vs_prev: t === 0 ? null : { oracle: 0.55, judge: 0.54, ci95: { oracle: [0.5, 0.6], judge: [0.49, 0.59] } },
+    correct_rate: 0.3 + 0.1 * t,
+    mean_response_tokens: 4 + 0.25 * t,
+    style_distribution: { fractions: { plain: 0.5, formal: 0.3, warm: 0.2, malformed: 0 }, nash: { plain: 1 / 3, formal: 1 / 3, warm: 1 / 3 }, tv_to_nash: 0.1667 },
+    loss: t === 0 ? null : 0.5 / t,
+  };
+}
+
+export function fakeReport(lossType = 'sppo'): DemoReport {
+  return {
+    loss_type: lossType,
+    rounds: [fakeRound(0, 0.5), fakeRound(1, 0.58), fakeRound(2, 0.63), fakeRound(3, 0.67)],
+    judge_agreement: 0.88,
+    elapsed_s: 123.4,
+    run_id: 'local--20260101-000000-abcdef12',
+    artifacts_dir: 'artifacts',
+    setup: { samples_per_prompt: 5 },
+  };
+}

@@ -13,6 +13,8 @@ export interface ObjectEntry {
 export interface RunStore {
   /** The object's text, or null when it does not exist. */
   getText(key: string): Promise<string | null>;
+  /** The object's bytes (binary prompt files: Parquet), or null when it does not exist. */
+  getBytes(key: string): Promise<Uint8Array | null>;
   put(key: string, body: string, contentType?: string): Promise<void>;
   /** Every object under `prefix`, all pages. */
   listAll(prefix: string): Promise<ObjectEntry[]>;

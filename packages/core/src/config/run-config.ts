@@ -32,7 +32,7 @@ export const promptEntrySchema = z.union(
   { error: 'a prompt must be a non-empty string or an object { prompt_id?: string, prompt: string }' },
 );
 
-/** Where the prompt pool lives: inline, or a JSONL object (`{prompt_id?, prompt}` per line) in the bucket. */
+/** Where the prompt pool lives: inline, or a JSONL (`{prompt_id?, prompt}` per line) or Parquet (columns `prompt`, `prompt_id`?) object in the bucket. */
 export const promptSourceSchema = z.union(
   [
     z.array(promptEntrySchema).min(1),
@@ -40,12 +40,12 @@ export const promptSourceSchema = z.union(
       key: z
         .string()
         .min(1)
-        .regex(/^[^/].*\.jsonl$/, { message: 'key must be a relative bucket key ending in .jsonl' })
+        .regex(/^[^/].*\.(jsonl|parquet)$/, { message: 'key must be a relative bucket key ending in .jsonl or .parquet' })
         .refine((key) => !key.split('/').includes('..'), { message: 'key must not contain ".." segments' })
-        .describe('Bucket key of a JSONL object, one {"prompt_id"?, "prompt"} per line.'),
+        .describe('Bucket key of a JSONL object (one {"prompt_id"?, "prompt"} per line) or a Parquet object (columns prompt, prompt_id?).'),
     }),
   ],
-  { error: 'prompts must be a non-empty array of prompts (strings or {prompt_id?, prompt}) or { key: "<bucket key>.jsonl" }' },
+  { error: 'prompts must be a non-empty array of prompts (strings or {prompt_id?, prompt}) or { key: "<bucket key>.jsonl|.parquet" }' },
 );
 
 // ---------------------------------------------------------------- model

@@ -28,6 +28,7 @@ export function createAwsStore(config: GatewayConfig, { timeoutMs = 15_000, retr
   const toEntry = (o: { key: string; size: number; lastModified: string }): ObjectEntry => ({ key: o.key, size: o.size, lastModified: o.lastModified });
   return {
     getText: (key) => s3.getText(key),
+    getBytes: (key) => s3.getBytes(key),
     put: (key, body, contentType = 'application/json') => s3.put(key, body, contentType),
     copy: (sourceKey, destinationKey) => s3.copy(sourceKey, destinationKey),
     async listPage(prefix, { delimiter, maxKeys, cursor } = {}): Promise<KeyPage> {

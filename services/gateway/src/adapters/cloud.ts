@@ -14,6 +14,14 @@ export function runStoreFromCloud(store: ObjectStore): RunStore {
         throw error;
       }
     },
+    async getBytes(key) {
+      try {
+        return await store.getBytes(key);
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw error;
+      }
+    },
     put: (key, body, contentType = 'application/json') => store.put(key, body, { contentType }),
     async listAll(prefix) {
       const objects = await store.list(prefix);

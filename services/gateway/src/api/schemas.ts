@@ -105,7 +105,7 @@ export const roundViewSchema = z.object({
 });
 
 export const addPromptsBodySchema = z.strictObject({
-  prompts: promptSourceSchema.describe('Prompts to append to the run\'s pool: inline, or { key } of a JSONL object under your tenant area.'),
+  prompts: promptSourceSchema.describe('Prompts to append to the run\'s pool: inline, or { key } of a JSONL or Parquet object under your tenant area.'),
 });
 
 export const addPromptsResultSchema = z.object({ run_id: runIdSchema, added: z.number().int(), prompt_count: z.number().int() });

@@ -39,6 +39,7 @@ export interface ListOptions {
 export interface S3Client {
   /** The object's text, or null when the key does not exist. */
   getText(key: string): Promise<string | null>;
+  getBytes(key: string): Promise<Uint8Array | null>;
   put(key: string, body: string | Uint8Array<ArrayBuffer>, contentType?: string): Promise<void>;
   head(key: string): Promise<HeadResult | null>;
   /** Server-side CopyObject within the bucket (objects up to 5 GB, the S3 limit of one copy). */
@@ -82,6 +83,10 @@ export function createS3Client({ bucket, region, credentials, endpoint, retries 
     async getText(key) {
       const response = await call('GetObject', `${base}/${encodeKey(key)}`, { method: 'GET' }, true);
       return response === null ? null : response.text();
+    },
+    async getBytes(key) {
+      const response = await call('GetObject', `${base}/${encodeKey(key)}`, { method: 'GET' }, true);
+      return response === null ? null : new Uint8Array(await response.arrayBuffer());
     },
     async put(key, body, contentType = 'application/octet-stream') {
       const response = await call('PutObject', `${base}/${encodeKey(key)}`, { method: 'PUT', body, headers: { 'content-type': contentType } });

@@ -1,7 +1,8 @@
 /**
  * The run's prompt pool, runs/{run}/prompts/prompts.jsonl: one { prompt_id, prompt } a line, ids
  * unique (core's normalizePrompts). A run starts with the prompts of its config (inline, or a
- * JSONL object the tenant uploaded under tenants/{tenant}/); POST /v1/runs/{id}/prompts appends.
+ * JSONL or Parquet object the tenant uploaded under tenants/{tenant}/); POST
+ * /v1/runs/{id}/prompts appends.
  * Rounds take prompts by position (core's planRound), so appending never changes what a started
  * round used, and later rounds reach the new prompts once the earlier ones are used up.
  */
@@ -18,6 +19,7 @@ import {
 } from '@sppo/core';
 import type { RunStore } from '../ports.ts';
 import { tenantObjectKey } from '../tenants.ts';
+import { isParquet, readParquetPrompts } from './parquet.ts';
 
 /** A prompt file bigger than this is refused (the gateway holds it in memory, Workers: 128 MB). */
 export const MAX_PROMPT_FILE_BYTES = 32 * 1024 * 1024;
@@ -36,14 +38,20 @@ export async function resolvePromptSource(
       { path: `${path}.key`, message: 'key must be a relative path of 1-8 segments of A-Z, a-z, 0-9, ".", "_", "-" (no leading "." or "-", no ".."), resolved under your tenant area tenants/{tenant}/' },
     ]);
   }
-  const text = await store.getText(key);
-  if (text === null) {
-    throw new ValidationError('prompt source', [{ path: `${path}.key`, message: `no object "${source.key}" in your tenant area (s3 key ${key}): upload the JSONL there first` }]);
-  }
-  if (text.length > MAX_PROMPT_FILE_BYTES) {
-    throw new ValidationError('prompt source', [{ path: `${path}.key`, message: `the prompt file is over ${MAX_PROMPT_FILE_BYTES} bytes: split it and add the rest with POST /v1/runs/{id}/prompts` }]);
-  }
-  const rows = parseJsonl(text, promptPoolRowSchema, { subject: `prompt file ${source.key}` });
+  const notFound = (): never => {
+    throw new ValidationError('prompt source', [{ path: `${path}.key`, message: `no object "${source.key}" in your tenant area (s3 key ${key}): upload the JSONL or Parquet file there first` }]);
+  };
+  const checkSize = (size: number): void => {
+    if (size > MAX_PROMPT_FILE_BYTES) {
+      throw new ValidationError('prompt source', [{ path: `${path}.key`, message: `the prompt file is over ${MAX_PROMPT_FILE_BYTES} bytes: split it and add the rest with POST /v1/runs/{id}/prompts` }]);
+    }
+  };
+  const subject = `prompt file ${source.key}`;
+  // Bytes, not text: decoding UTF-8 would mangle a binary Parquet file beyond recovery.
+  const bytes = (await store.getBytes(key)) ?? notFound();
+  checkSize(bytes.byteLength);
+  // TextDecoder drops a UTF-8 BOM, as Response.text() does.
+  const rows = isParquet(source.key, bytes) ? await readParquetPrompts(bytes, { subject }) : parseJsonl(new TextDecoder().decode(bytes), promptPoolRowSchema, { subject });
   if (rows.length === 0) throw new ValidationError('prompt source', [{ path: `${path}.key`, message: 'the prompt file has no prompts' }]);
   return rows.map((row, i) => ({ prompt_id: row.prompt_id ?? `p${offset + i}`, prompt: row.prompt }));
 }

@@ -85,7 +85,8 @@ test('poison messages reach their DLQ with a reason, failures show in the run st
   // (its real shards are generated even though the run failed: they were enqueued before)
   const victimView = await waitForRun(system, victim, {
     timeoutMs: 60_000,
-    until: (v) => v.failures.some((f) => f.stage === 'generate' && f.shard === 9) && v.failures.some((f) => f.stage === 'train') && (v.rounds as { generated: number }[])[0]?.generated === 2,
+    until: (v) =>
+      v.status !== 'running' && v.failures.some((f) => f.stage === 'generate' && f.shard === 9) && v.failures.some((f) => f.stage === 'train') && (v.rounds as { generated: number }[])[0]?.generated === 2,
   });
   expect(victimView.status).toBe('failed');
   // The status names whichever of its two poisoned units failed first.
@@ -99,7 +100,9 @@ test('poison messages reach their DLQ with a reason, failures show in the run st
   expect(victimRounds[0]?.generated).toBe(2);
 
   // The flaky run: retried MAX_RECEIVES times, then recorded as given up.
-  const flakyView = await waitForRun(system, flaky, { timeoutMs: 60_000, until: (v) => v.failures.length > 0 });
+  // The failure record is written just before unit.failed is sent, and the status changes when the
+  // events worker handles that event: wait for both, not only the record.
+  const flakyView = await waitForRun(system, flaky, { timeoutMs: 60_000, until: (v) => v.failures.length > 0 && v.status !== 'running' });
   expect(flakyView.status).toBe('failed');
   expect(flakyView.failures[0]).toMatchObject({ stage: 'judge', round: 0, shard: 0 });
   expect(flakyView.failures[0]?.reason).toMatch(new RegExp(`${MAX_RECEIVES} attempts`));

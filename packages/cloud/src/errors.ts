@@ -70,3 +70,13 @@ export class InvalidMessageError extends Error {
     this.reason = reason;
   }
 }
+
+/**
+ * A handler error that no retry can fix (a missing input, an invalid config): runWorker does not
+ * retry it maxReceiveCount times but forwards the message to the DLQ with its reason at once,
+ * acks it and calls onFailure with kind 'permanent' (ARCHITECTURE 3.5). Services subclass it, or
+ * pass runWorker an `isPermanent` that also recognises errors they do not own.
+ */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+}

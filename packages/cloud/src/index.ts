@@ -20,6 +20,7 @@ export {
   CloudConfigError,
   ResourceMissingError,
   InvalidMessageError,
+  PermanentError,
   isNotFound,
   awsErrorName,
   awsStatusCode,
@@ -40,6 +41,12 @@ export { runWorker } from './worker.ts';
 export type { WorkerOptions, WorkerHandle, WorkerStats } from './worker.ts';
 export { processMessage, DLQ_REASON_ATTRIBUTE, DLQ_SOURCE_QUEUE_ATTRIBUTE, DLQ_SOURCE_MESSAGE_ATTRIBUTE } from './worker-message.ts';
 export type { MessageHandler, HandlerContext, FailureInfo, OnFailure, MessageOutcome } from './worker-message.ts';
+export { failureReason, recordUnitFailure, unitFailureHook } from './unit-failures.ts';
+export type { UnitFailureDeps } from './unit-failures.ts';
+export { startStageWorker } from './stage-worker.ts';
+export type { StageWorkerOptions, StageWorkerTuning } from './stage-worker.ts';
+export { positiveIntFromEnv, stageEnvFromProcess } from './stage-main.ts';
+export type { StageEnv, StageEnvOptions } from './stage-main.ts';
 export { startHeartbeat } from './heartbeat.ts';
 export type { Heartbeat } from './heartbeat.ts';
 export { createLogger, silentLogger } from './logger.ts';

@@ -2,7 +2,8 @@
 // acknowledge only after the handler resolved (its output is durable). Failures are never acked:
 // the visibility timeout redelivers and the queue's RedrivePolicy moves the message to its DLQ
 // after maxReceiveCount receives. Invalid messages cannot succeed on retry, so they go to the DLQ
-// at once with their reason (ARCHITECTURE 3.5).
+// at once with their reason (ARCHITECTURE 3.5), and so do messages whose handler threw a permanent
+// error (isPermanent): no retry can fix those either.
 import { InvalidMessageError } from './errors.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import type { Logger } from './logger.ts';
@@ -21,8 +22,11 @@ export interface FailureInfo {
   receiveCount: number;
   /** This was the last attempt: the message is dead-lettered and will not be retried. */
   final: boolean;
-  /** 'invalid': not JSON or failed the schema; 'handler': the handler threw. */
-  kind: 'invalid' | 'handler';
+  /**
+   * 'invalid': not JSON or failed the schema; 'handler': the handler threw (retried until the
+   * last attempt); 'permanent': the handler threw an error isPermanent accepts (never retried).
+   */
+  kind: 'invalid' | 'handler' | 'permanent';
 }
 
 export type OnFailure = (message: ReceivedMessage, error: unknown, info: FailureInfo) => void | Promise<void>;
@@ -45,6 +49,8 @@ export interface ProcessOptions<T> {
   maxReceiveCount: number;
   retryDelaySeconds: number | undefined;
   onFailure: OnFailure | undefined;
+  /** Handler errors that are dead-lettered at once instead of retried. */
+  isPermanent: (error: unknown) => boolean;
   logger: Logger;
 }
 
@@ -74,6 +80,7 @@ export async function processMessage<T>(message: ReceivedMessage, options: Proce
     await handler(parsed.data, { message, receiveCount: message.receiveCount, logger });
   } catch (error) {
     await heartbeat.stop();
+    if (options.isPermanent(error)) return rejectPermanent(message, error, options, logger);
     return handleFailure(message, error, options, logger);
   }
   await heartbeat.stop();
@@ -106,6 +113,50 @@ async function handleFailure<T>(
   return 'failed';
 }
 
+/**
+ * A handler error no retry can fix. onFailure runs first, and must succeed: it records the unit's
+ * failure, and a message dead-lettered without that record would leave its run waiting forever.
+ * If it or the forwarding fails, the message is left for redelivery, which fails the same way.
+ */
+async function rejectPermanent<T>(
+  message: ReceivedMessage,
+  error: unknown,
+  options: ProcessOptions<T>,
+  logger: Logger,
+): Promise<MessageOutcome> {
+  const { queue, dlq, onFailure } = options;
+  const reason = error instanceof Error ? error.message : String(error);
+  try {
+    await onFailure?.(message, error, { receiveCount: message.receiveCount, final: true, kind: 'permanent' });
+  } catch (hookError) {
+    logger.error('on_failure.failed', { error: hookError, action: 'left for redelivery' });
+    return 'failed';
+  }
+  try {
+    // Without a DLQ handle there is nowhere to forward it; it is acked all the same (not retried).
+    if (dlq !== undefined) await forward(dlq, queue, message, reason);
+    await queue.ack(message);
+  } catch (sendError) {
+    logger.error('message.failed_permanently', { reason, action: 'dead-lettering failed; will retry', error: sendError });
+    return 'failed';
+  }
+  logger.error('message.failed_permanently', { reason, action: dlq === undefined ? 'acked (no dlq given to runWorker)' : `moved to ${dlq.name}` });
+  return 'dead-lettered';
+}
+
+/** Sends the body to the DLQ with the reason attributes (the original message is acked by the caller). */
+async function forward(dlq: Queue, queue: Queue, message: ReceivedMessage, reason: string): Promise<void> {
+  await dlq.sendRaw(message.body, {
+    attributes: {
+      // SQS allows 10 attributes a message: keep at most 7 of the original ones beside ours.
+      ...Object.fromEntries(Object.entries(message.attributes).slice(0, 7)),
+      [DLQ_REASON_ATTRIBUTE]: reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 3)}...` : reason,
+      [DLQ_SOURCE_QUEUE_ATTRIBUTE]: queue.name,
+      [DLQ_SOURCE_MESSAGE_ATTRIBUTE]: message.messageId,
+    },
+  });
+}
+
 async function rejectInvalid<T>(
   message: ReceivedMessage,
   reason: string,
@@ -122,15 +173,7 @@ async function rejectInvalid<T>(
     return 'invalid-kept';
   }
   try {
-    await dlq.sendRaw(message.body, {
-      attributes: {
-        // SQS allows 10 attributes a message: keep at most 7 of the original ones beside ours.
-        ...Object.fromEntries(Object.entries(message.attributes).slice(0, 7)),
-        [DLQ_REASON_ATTRIBUTE]: reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 3)}...` : reason,
-        [DLQ_SOURCE_QUEUE_ATTRIBUTE]: queue.name,
-        [DLQ_SOURCE_MESSAGE_ATTRIBUTE]: message.messageId,
-      },
-    });
+    await forward(dlq, queue, message, reason);
     await queue.ack(message);
   } catch (sendError) {
     logger.error('message.invalid', { reason, action: 'dead-lettering failed; will retry', error: sendError });

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sleep } from './concurrency.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { createQueue, type Queue, type ReceivedMessage } from './queue.ts';
+import type { Logger } from './logger.ts';
+import type { Queue, ReceivedMessage } from './queue.ts';
 import type { SchemaLike } from './schema.ts';
-import { startTestCloud, type TestCloud } from './test-cloud.ts';
-import { runWorker, type WorkerOptions } from './worker.ts';
+import type { TestCloud } from './test-cloud.ts';
+import type { WorkerOptions } from './worker.ts';
 import type { FailureInfo } from './worker-message.ts';
+import { drain, startTestWorker, startWorkerTestbed, until } from './worker-test-kit.ts';
 
 interface Task {
   id: string;
@@ -24,45 +25,11 @@ let logs: Array<Record<string, unknown>>;
 let logger: Logger;
 
 beforeEach(async () => {
-  // maxReceiveCount 2 and 1-2 s visibility timeouts keep redelivery tests to a few seconds.
-  cloud = await startTestCloud({ maxReceiveCount: 2, visibilityTimeouts: { generate: 1, judge: 1, train: 1, events: 1 } });
-  queue = createQueue(cloud.config, 'generate');
-  dlq = createQueue(cloud.config, 'generate', { deadLetter: true });
-  logs = [];
-  logger = createLogger({ service: 'test-worker', write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) });
+  ({ cloud, queue, dlq, logs, logger } = await startWorkerTestbed());
 });
 afterEach(() => cloud.stop());
 
-function worker(options: Partial<WorkerOptions<Task>> & Pick<WorkerOptions<Task>, 'handler'>) {
-  return runWorker<Task>({
-    queue,
-    dlq,
-    schema: taskSchema,
-    visibilityTimeoutSeconds: 1,
-    maxReceiveCount: 2,
-    waitTimeSeconds: 1,
-    handleSignals: false,
-    logger,
-    ...options,
-  });
-}
-
-async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
-
-async function drain(q: Queue, expected: number, timeoutMs = 8000): Promise<ReceivedMessage[]> {
-  const got: ReceivedMessage[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (got.length < expected && Date.now() < deadline) {
-    got.push(...(await q.receive({ waitTimeSeconds: 1, visibilityTimeoutSeconds: 30 })));
-  }
-  return got;
-}
+const worker = (options: Partial<WorkerOptions<Task>> & Pick<WorkerOptions<Task>, 'handler'>) => startTestWorker({ cloud, queue, dlq, logs, logger }, taskSchema, options);
 
 describe('runWorker', () => {
   it('redelivers a failed message after the visibility timeout and acks it once it succeeds', async () => {

@@ -2,6 +2,7 @@
 // bounded concurrency, per-message heartbeat, explicit ack after success, DLQ for invalid
 // messages, and a graceful shutdown that finishes in-flight work and acks only what finished.
 import { sleep } from './concurrency.ts';
+import { PermanentError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { MAX_VISIBILITY_TIMEOUT_SECONDS, MAX_WAIT_TIME_SECONDS, type Queue, type ReceivedMessage } from './queue.ts';
 import type { SchemaLike } from './schema.ts';
@@ -26,6 +27,12 @@ export interface WorkerOptions<T> {
   /** After a handler failure, make the message visible again after this delay instead of the full timeout. */
   retryDelaySeconds?: number;
   onFailure?: OnFailure;
+  /**
+   * Handler errors that no retry can fix: the message is forwarded to the DLQ at once (with the
+   * reason attributes of invalid messages), acked, and onFailure gets kind 'permanent'.
+   * Default: instances of PermanentError.
+   */
+  isPermanent?: (error: unknown) => boolean;
   /** Name in every log line; default the queue name. */
   service?: string;
   logger?: Logger;
@@ -86,6 +93,7 @@ export function runWorker<T>({
   waitTimeSeconds = MAX_WAIT_TIME_SECONDS,
   retryDelaySeconds,
   onFailure,
+  isPermanent = (error) => error instanceof PermanentError,
   service = queue.name,
   logger = createLogger({ service }),
   signal,
@@ -129,6 +137,7 @@ export function runWorker<T>({
     maxReceiveCount,
     retryDelaySeconds,
     onFailure,
+    isPermanent,
     logger: log,
   };
   const start = (message: ReceivedMessage) => {

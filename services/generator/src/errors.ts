@@ -1,15 +1,16 @@
 /**
  * A generate task that cannot succeed however often it is retried: no manifest, a shard the
  * manifest does not list, a missing checkpoint, invalid sampling settings, a prompt longer than
- * the context window, an OpenAI-compatible server that rejects the request (4xx). The handler
- * records these as the unit's failure at once (failures.ts) instead of letting runWorker retry
- * them maxReceiveCount times; anything else (network, throttling, a crashed engine) is retried.
+ * the context window, an OpenAI-compatible server that rejects the request (4xx). The worker passes
+ * isPermanent to runWorker, which dead-letters these at once and records the unit's failure
+ * (packages/cloud unitFailureHook) instead of retrying them maxReceiveCount times; anything else
+ * (network, throttling, a crashed engine) is retried.
  */
-import { NotFoundError } from '@sppo/cloud';
+import { NotFoundError, PermanentError } from '@sppo/cloud';
 import { SppoError } from '@sppo/core';
 import { OpenAiBackendError } from './openai-backend.ts';
 
-export class PermanentGenerateError extends Error {
+export class PermanentGenerateError extends PermanentError {
   override name = 'PermanentGenerateError';
 }
 
@@ -22,7 +23,5 @@ export function isPermanent(error: unknown): boolean {
   return error instanceof SppoError && error.userError;
 }
 
-export function reasonOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.length > 4000 ? `${text.slice(0, 3997)}...` : text;
-}
+/** The error's message as a failure reason (packages/cloud failureReason). */
+export { failureReason as reasonOf } from '@sppo/cloud';

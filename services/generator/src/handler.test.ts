@@ -15,6 +15,7 @@ import {
 } from '@sppo/core';
 import { createSamplingEngine, type SamplingEngine } from '@sppo/model';
 import { createEnginePool, type EnginePool } from './checkpoints.ts';
+import { isPermanent } from './errors.ts';
 import { createGenerateHandler } from './handler.ts';
 import { startOpenAiServer, type OpenAiServer } from './openai/server.ts';
 import { fakeContext, seedRun, uploadCheckpoint, writeTinyCheckpoint } from './test-fixtures.ts';
@@ -126,17 +127,18 @@ describe('generate handler', () => {
     expect(await store.exists(generationShardKey(run, 0, 0))).toBe(false);
   });
 
-  it('fails permanently, with the reason recorded, on a prompt longer than the context window', async () => {
+  it('fails permanently (not retried by runWorker), with the reason, on a prompt longer than the context window', async () => {
     const small = join(root, 'small');
     await writeTinyCheckpoint(small, { maxPositionEmbeddings: 8 });
     const { run } = await seedRun(store);
     await uploadCheckpoint(store, small, run);
     await drainEvents();
     const task: GenerateTask = { type: 'generate', run_id: run, round: 0, shard: 0 };
-    expect(await handlerFor().generate(task, fakeContext(task))).toBe('failed-permanently');
-    const record = await store.getJson(failureKey(run, 'generate', 0, 0), failureRecordSchema);
-    expect(record.reason).toMatch(/context window/);
-    expect(await drainEvents()).toEqual([{ type: 'unit.failed', run_id: run, round: 0, stage: 'generate', shard: 0, reason: record.reason }]);
+    const error = await handlerFor().generate(task, fakeContext(task)).catch((e: unknown) => e);
+    expect(isPermanent(error)).toBe(true);
+    expect((error as Error).message).toMatch(/context window/);
+    // Recording it is runWorker's job (the worker test below): the handler publishes nothing.
+    expect(await drainEvents()).toEqual([]);
     expect(await store.exists(generationShardKey(run, 0, 0))).toBe(false);
   });
 

@@ -11,8 +11,8 @@
  * shard, in order, with K responses and the expected seeds) is not regenerated; the event is
  * published again (it may have been lost between the put and the send). Regenerating gives the
  * same bytes anyway: sampling is a pure function of (checkpoint, prompt, seed). A cancelled run
- * is skipped. A task that cannot succeed (errors.ts) is recorded as the unit's failure, forwarded
- * to the generate DLQ with its reason and acknowledged.
+ * is skipped. A task that cannot succeed throws a permanent error (errors.ts): runWorker forwards
+ * it to the generate DLQ with its reason, acks it and records the unit's failure (worker.ts).
  */
 import type { HandlerContext, Logger, MessageHandler, ObjectStore, Queue } from '@sppo/cloud';
 import { isNotFound } from '@sppo/cloud';
@@ -37,8 +37,7 @@ import {
 import { isSamplingError, loadTokenizer, type PromptTemplateOptions, type SamplingParamsInput } from '@sppo/model';
 import { engineBackend, type GenerationBackend } from './backend.ts';
 import { localCheckpoint, localTokenizerFolder, type EnginePool } from './checkpoints.ts';
-import { isPermanent, PermanentGenerateError, reasonOf } from './errors.ts';
-import { deadLetter, recordGenerateFailure } from './failures.ts';
+import { PermanentGenerateError } from './errors.ts';
 import { openAiBackend, type OpenAiBackendOptions } from './openai-backend.ts';
 import { generateRows } from './rows.ts';
 
@@ -48,9 +47,6 @@ export interface GenerateHandlerOptions {
   /** Local cache of downloaded checkpoints. */
   cacheDir: string;
   engines: EnginePool;
-  /** The generate queue's DLQ, where permanent failures are forwarded with their reason. */
-  dlq?: Queue;
-  queue?: Queue;
   /** Overrides the run config's execution_provider (e.g. a GPU worker pool). */
   executionProvider?: string;
   /** Bearer token for the 'openai' backend's server. */
@@ -59,7 +55,7 @@ export interface GenerateHandlerOptions {
   createOpenAiBackend?: (options: OpenAiBackendOptions) => GenerationBackend;
 }
 
-export type GenerateOutcome = 'generated' | 'already-done' | 'skipped-cancelled' | 'failed-permanently';
+export type GenerateOutcome = 'generated' | 'already-done' | 'skipped-cancelled';
 
 const encoder = new TextEncoder();
 
@@ -205,18 +201,7 @@ export async function generateShard(task: GenerateTask, logger: Logger, options:
 export function createGenerateHandler(
   options: GenerateHandlerOptions,
 ): MessageHandler<GenerateTask> & { generate: (task: GenerateTask, context: HandlerContext) => Promise<GenerateOutcome> } {
-  const generate = async (task: GenerateTask, context: HandlerContext): Promise<GenerateOutcome> => {
-    try {
-      return await generateShard(task, context.logger, options);
-    } catch (error) {
-      if (!isPermanent(error)) throw error; // transient: not acked, redelivered after the visibility timeout
-      const reason = reasonOf(error);
-      context.logger.error('generate.failed_permanently', { run_id: task.run_id, round: task.round, shard: task.shard, reason });
-      await recordGenerateFailure(options, task, reason);
-      if (options.dlq) await deadLetter(options.dlq, options.queue, context.message, reason);
-      return 'failed-permanently';
-    }
-  };
+  const generate = (task: GenerateTask, context: HandlerContext): Promise<GenerateOutcome> => generateShard(task, context.logger, options);
   const handler = async (task: GenerateTask, context: HandlerContext): Promise<void> => {
     await generate(task, context);
   };

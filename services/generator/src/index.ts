@@ -9,7 +9,6 @@ export type { GenerateRowsOptions, PromptInput } from './rows.ts';
 export { createEnginePool, localCheckpoint, localTokenizerFolder, TOKENIZER_FILES, verifyCheckpointFolder } from './checkpoints.ts';
 export type { CheckpointSource, EnginePool, EnginePoolOptions } from './checkpoints.ts';
 export { isPermanent, PermanentGenerateError, reasonOf } from './errors.ts';
-export { deadLetter, generateOnFailure, recordGenerateFailure } from './failures.ts';
 export { createGenerateHandler, generateShard } from './handler.ts';
 export type { GenerateHandlerOptions, GenerateOutcome } from './handler.ts';
 export { startGeneratorWorker } from './worker.ts';

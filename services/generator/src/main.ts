@@ -11,9 +11,7 @@
 // With --http-port it also serves the OpenAI-compatible API on --model (a checkpoint folder);
 // --no-worker serves only that API. Stops gracefully on SIGTERM / SIGINT: the shard in flight
 // finishes and is acked, the HTTP server closes.
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { cloudConfigFromEnv, createLogger, type WorkerHandle } from '@sppo/cloud';
+import { createLogger, positiveIntFromEnv, stageEnvFromProcess, type WorkerHandle } from '@sppo/cloud';
 import { createParallelSamplingEngine, type SamplingEngine } from '@sppo/model';
 import { createEnginePool } from './checkpoints.ts';
 import { startOpenAiServer, type OpenAiServer } from './openai/server.ts';
@@ -40,17 +38,9 @@ function parseFlags(argv: string[]): Map<string, string> {
   return flags;
 }
 
-function intFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) fail(`${name}=${raw}: unset it or give a positive integer, e.g. ${fallback}`);
-  return value;
-}
-
 const flags = parseFlags(process.argv.slice(2));
 const executionProvider = flags.get('execution-provider') ?? process.env['SPPO_EXECUTION_PROVIDER'];
-const replicas = process.env['SPPO_GENERATOR_REPLICAS'] ? intFromEnv('SPPO_GENERATOR_REPLICAS', 1) : undefined;
+const replicas = positiveIntFromEnv(logger, 'SPPO_GENERATOR_REPLICAS', undefined);
 
 let http: { server: OpenAiServer; engine: SamplingEngine } | undefined;
 const port = flags.get('http-port');
@@ -71,23 +61,15 @@ if (port !== undefined) {
 
 let worker: WorkerHandle | undefined;
 if (!flags.has('no-worker')) {
-  let cloud;
-  try {
-    cloud = cloudConfigFromEnv();
-  } catch (error) {
-    fail((error as Error).message);
-  }
+  const env = stageEnvFromProcess({ logger, cacheDirVariable: 'SPPO_GENERATOR_CACHE_DIR', defaultCacheDirName: 'sppo-generator-cache', defaultVisibilityTimeoutSeconds: 300 });
   worker = startGeneratorWorker({
-    cloud,
-    cacheDir: process.env['SPPO_GENERATOR_CACHE_DIR'] ?? join(tmpdir(), 'sppo-generator-cache'),
-    visibilityTimeoutSeconds: intFromEnv('SPPO_VISIBILITY_TIMEOUT_SECONDS', 300),
-    maxReceiveCount: intFromEnv('SPPO_MAX_RECEIVE_COUNT', 5),
+    ...env,
     logger,
     engines: createEnginePool(replicas === undefined ? {} : { replicas }),
     ...(executionProvider ? { executionProvider } : {}),
     ...(process.env['SPPO_OPENAI_API_KEY'] ? { openAiApiKey: process.env['SPPO_OPENAI_API_KEY'] } : {}),
   });
-  logger.info('generator.started', { bucket: cloud.bucket, queue_prefix: cloud.queuePrefix ?? 'sppo' });
+  logger.info('generator.started', { bucket: env.cloud.bucket, queue_prefix: env.cloud.queuePrefix ?? 'sppo' });
 }
 
 const stopHttp = async (): Promise<void> => {

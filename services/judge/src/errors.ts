@@ -1,13 +1,14 @@
 /**
  * A judge task that cannot succeed however often it is retried: no manifest, no generation shard,
- * a shard whose prompts have fewer than 2 responses, an unusable judge model. The handler records
- * these as the unit's failure at once (failures.ts) instead of letting runWorker retry them
- * maxReceiveCount times; anything else (network, throttling) is retried.
+ * a shard whose prompts have fewer than 2 responses, an unusable judge model. The worker passes
+ * isPermanent to runWorker, which dead-letters these at once and records the unit's failure
+ * (packages/cloud unitFailureHook) instead of retrying them maxReceiveCount times; anything else
+ * (network, throttling) is retried.
  */
-import { NotFoundError } from '@sppo/cloud';
+import { NotFoundError, PermanentError } from '@sppo/cloud';
 import { SppoError } from '@sppo/core';
 
-export class PermanentJudgeError extends Error {
+export class PermanentJudgeError extends PermanentError {
   override name = 'PermanentJudgeError';
 }
 
@@ -16,7 +17,5 @@ export function isPermanent(error: unknown): boolean {
   return error instanceof SppoError && error.userError;
 }
 
-export function reasonOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.length > 4000 ? `${text.slice(0, 3997)}...` : text;
-}
+/** The error's message as a failure reason (packages/cloud failureReason). */
+export { failureReason as reasonOf } from '@sppo/cloud';

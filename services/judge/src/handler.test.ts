@@ -19,6 +19,7 @@ import {
   writePairwiseCheckpoint,
 } from '@sppo/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPermanent } from './errors.ts';
 import { createJudgeHandler, judgeMetricsKey, type JudgeShardMetrics } from './handler.ts';
 import { createJudgeResolver, type JudgeResolver } from './judges.ts';
 import { generationRow, jsonl, seedRound } from './test-fixtures.ts';
@@ -71,7 +72,7 @@ describe('judge handler (direct calls, rule judges)', () => {
     const run = 'judge-basic';
     await seedRound(store, run, { judge_model: 'rule:length' }, [jsonl(rows)]);
     await drain(events);
-    const handler = createJudgeHandler({ store, events, judges, dlq });
+    const handler = createJudgeHandler({ store, events, judges });
     const task: JudgeTask = { type: 'judge', run_id: run, round: 0, shard: 0 };
     expect(await handler.judge(task, context(task))).toBe('judged');
 
@@ -139,14 +140,19 @@ describe('judge handler (direct calls, rule judges)', () => {
     await drain(events);
   });
 
-  it('K < 2 is a permanent failure: failure record, unit.failed, message dead-lettered', async () => {
+  it('K < 2 is a permanent failure: through the worker, failure record, unit.failed, message dead-lettered at once', async () => {
     const run = 'judge-k1';
     await seedRound(store, run, { judge_model: 'rule:length' }, [jsonl([rows[0], { ...generationRow('p9', 'solo', ['only one', 'x']), responses: ['only one'] }])]);
     await drain(events);
     await drain(dlq);
-    const handler = createJudgeHandler({ store, events, judges, dlq });
     const task: JudgeTask = { type: 'judge', run_id: run, round: 0, shard: 0 };
-    expect(await handler.judge(task, context(task))).toBe('failed-permanently');
+    await createQueue(cloud.config, 'judge').send(task);
+    // Short polls: the emulator finishes a long poll aborted by stop() and would hide the next test's messages.
+    const worker = startJudgeWorker({ cloud: cloud.config, cacheDir: join(cacheDir, 'worker-k1'), waitTimeSeconds: 0, handleSignals: false, logger: silentLogger });
+    const deadline = Date.now() + 30_000;
+    while (worker.stats().deadLettered < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await worker.stop();
+    expect(worker.stats()).toMatchObject({ received: 1, deadLettered: 1, failed: 0 });
     const record = failureRecordSchema.parse(JSON.parse(await store.getText(failureKey(run, 'judge', 0, 0))));
     expect(record.reason).toMatch(/line 2 .*K >= 2/);
     const sent = (await drain(events)).map((e) => parseEvent(e));
@@ -157,14 +163,17 @@ describe('judge handler (direct calls, rule judges)', () => {
 
   it('a missing shard or manifest fails permanently with the key in the reason; a cancelled run is skipped', async () => {
     const handler = createJudgeHandler({ store, events, judges });
+    const permanentReason = async (task: JudgeTask): Promise<string> => {
+      const error = await handler.judge(task, context(task)).catch((e: unknown) => e);
+      expect(isPermanent(error)).toBe(true);
+      return (error as Error).message;
+    };
     const noManifest: JudgeTask = { type: 'judge', run_id: 'judge-none', round: 0, shard: 0 };
-    expect(await handler.judge(noManifest, context(noManifest))).toBe('failed-permanently');
-    expect(JSON.parse(await store.getText(failureKey('judge-none', 'judge', 0, 0))).reason).toMatch(/no manifest/);
+    expect(await permanentReason(noManifest)).toMatch(/no manifest/);
     await seedRound(store, 'judge-noshard', { judge_model: 'rule:length' }, [jsonl(rows)]);
     const noShard: JudgeTask = { type: 'judge', run_id: 'judge-noshard', round: 0, shard: 0 };
     await store.delete('runs/judge-noshard/round=0/generations/shard=0.jsonl');
-    expect(await handler.judge(noShard, context(noShard))).toBe('failed-permanently');
-    expect(JSON.parse(await store.getText(failureKey('judge-noshard', 'judge', 0, 0))).reason).toMatch(/generations\/shard=0\.jsonl does not exist/);
+    expect(await permanentReason(noShard)).toMatch(/generations\/shard=0\.jsonl does not exist/);
     await seedRound(store, 'judge-cancel', { judge_model: 'rule:length' }, [jsonl(rows)]);
     await store.putJson(runStatusKey('judge-cancel'), { run_id: 'judge-cancel', status: 'cancelled', updated_at: '2026-01-01T00:00:00.000Z' });
     const cancelled: JudgeTask = { type: 'judge', run_id: 'judge-cancel', round: 0, shard: 0 };

@@ -9,9 +9,9 @@
  *
  * Idempotent: when both outputs exist the task only republishes `shard.judged` (the event may have
  * been lost between the PUT and the send); otherwise it recomputes, and the same shard, config and
- * judge give the same bytes. A cancelled run is skipped. A task that cannot succeed
- * (isPermanent: no manifest or shard, K < 2, an unusable judge) is recorded as the unit's failure,
- * forwarded to the judge DLQ with its reason and acknowledged.
+ * judge give the same bytes. A cancelled run is skipped. A task that cannot succeed throws a
+ * permanent error (isPermanent: no manifest or shard, K < 2, an unusable judge): runWorker forwards
+ * it to the judge DLQ with its reason, acks it and records the unit's failure (worker.ts).
  */
 import type { HandlerContext, Logger, MessageHandler, ObjectStore, Queue } from '@sppo/cloud';
 import { isNotFound } from '@sppo/cloud';
@@ -27,8 +27,7 @@ import {
   type JudgeTask,
   type RoundManifest,
 } from '@sppo/core';
-import { isPermanent, PermanentJudgeError, reasonOf } from './errors.ts';
-import { deadLetter, recordJudgeFailure } from './failures.ts';
+import { PermanentJudgeError } from './errors.ts';
 import type { JudgeResolver } from './judges.ts';
 import { judgeGenerations, parseGenerationShard, type BadLine } from './shard.ts';
 
@@ -54,12 +53,9 @@ export interface JudgeHandlerOptions {
   store: ObjectStore;
   events: Queue;
   judges: JudgeResolver;
-  /** The judge queue's DLQ, where permanent failures are forwarded with their reason. */
-  dlq?: Queue;
-  queue?: Queue;
 }
 
-export type JudgeOutcome = 'judged' | 'already-done' | 'skipped-cancelled' | 'failed-permanently';
+export type JudgeOutcome = 'judged' | 'already-done' | 'skipped-cancelled';
 
 const encoder = new TextEncoder();
 
@@ -145,18 +141,7 @@ export async function judgeShard(task: JudgeTask, logger: Logger, { store, event
 
 /** The handler runWorker calls; `judge(task, context)` also returns what happened (tests). */
 export function createJudgeHandler(options: JudgeHandlerOptions): MessageHandler<JudgeTask> & { judge: (task: JudgeTask, context: HandlerContext) => Promise<JudgeOutcome> } {
-  const judge = async (task: JudgeTask, context: HandlerContext): Promise<JudgeOutcome> => {
-    try {
-      return await judgeShard(task, context.logger, options);
-    } catch (error) {
-      if (!isPermanent(error)) throw error; // transient: not acked, redelivered after the visibility timeout
-      const reason = reasonOf(error);
-      context.logger.error('judge.failed_permanently', { run_id: task.run_id, round: task.round, shard: task.shard, reason });
-      await recordJudgeFailure(options, task, reason);
-      if (options.dlq) await deadLetter(options.dlq, options.queue, context.message, reason);
-      return 'failed-permanently';
-    }
-  };
+  const judge = (task: JudgeTask, context: HandlerContext): Promise<JudgeOutcome> => judgeShard(task, context.logger, options);
   const handler = async (task: JudgeTask, context: HandlerContext): Promise<void> => {
     await judge(task, context);
   };

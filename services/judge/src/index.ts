@@ -6,7 +6,6 @@ export { judgeGenerations, parseGenerationShard } from './shard.ts';
 export type { BadLine, JudgedShard, JudgeShardOptions, ParsedGenerations } from './shard.ts';
 export { createJudgeResolver } from './judges.ts';
 export type { JudgeResolver, JudgeResolverOptions, JudgeSpec } from './judges.ts';
-export { judgeOnFailure, recordJudgeFailure } from './failures.ts';
 export { isPermanent, PermanentJudgeError, reasonOf } from './errors.ts';
 export { startJudgeWorker } from './worker.ts';
 export type { JudgeWorkerOptions } from './worker.ts';

@@ -1,14 +1,15 @@
 /**
  * A train task that cannot succeed however often it is retried: a missing manifest or reference
  * checkpoint, invalid triplet rows (probabilities outside [0, 1], empty responses), a loss type the
- * rows cannot feed. runWorker retries every handler error up to maxReceiveCount times; the handler
- * recognises these instead and dead-letters the message at once with its reason (failures.ts).
+ * rows cannot feed. The worker passes isPermanent to runWorker, which dead-letters these at once
+ * with their reason and records the unit's failure (packages/cloud unitFailureHook) instead of
+ * retrying them maxReceiveCount times.
  */
-import { NotFoundError } from '@sppo/cloud';
+import { NotFoundError, PermanentError } from '@sppo/cloud';
 import { SppoError } from '@sppo/core';
 import { TrainingDivergedError } from '@sppo/model';
 
-export class PermanentTrainError extends Error {
+export class PermanentTrainError extends PermanentError {
   override name = 'PermanentTrainError';
 }
 
@@ -18,7 +19,5 @@ export function isPermanent(error: unknown): boolean {
   return error instanceof SppoError && error.userError;
 }
 
-export function reasonOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.length > 4000 ? `${text.slice(0, 3997)}...` : text;
-}
+/** The error's message as a failure reason (packages/cloud failureReason). */
+export { failureReason as reasonOf } from '@sppo/cloud';

@@ -15,6 +15,7 @@ import {
 } from '@sppo/core';
 import { readCheckpoint, type TrainState } from '@sppo/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPermanent } from './errors.ts';
 import { createTrainHandler } from './handler.ts';
 import { pairRows, seedRound, writeBaseFolder } from './test-fixtures.ts';
 import { startTrainerWorker } from './worker.ts';
@@ -42,6 +43,13 @@ function context(task: TrainTask): HandlerContext {
   return { message, receiveCount: 1, logger: silentLogger };
 }
 
+/** The handler rejects with an error runWorker dead-letters at once (isPermanent); its message. */
+async function permanentReason(handler: ReturnType<typeof createTrainHandler>, task: TrainTask): Promise<string> {
+  const error = await handler.train(task, context(task)).catch((e: unknown) => e);
+  expect(isPermanent(error)).toBe(true);
+  return (error as Error).message;
+}
+
 async function drain(queue: Queue): Promise<ReceivedMessage[]> {
   const all: ReceivedMessage[] = [];
   for (;;) {
@@ -61,7 +69,7 @@ async function trainedWeights(run: string): Promise<Map<string, Float32Array>> {
 describe('train handler (direct call, real emulator)', () => {
   it('trains checkpoint 1 from checkpoint 0, writes metrics, then publishes checkpoint.ready; a duplicate only republishes', async () => {
     await seedRound(store, 'run-a');
-    const handler = createTrainHandler({ store, events, dlq, cacheDir });
+    const handler = createTrainHandler({ store, events, cacheDir });
     const task: TrainTask = { type: 'train', run_id: 'run-a', round: 0 };
     expect(await handler.train(task, context(task))).toBe('trained');
 
@@ -93,9 +101,14 @@ describe('train handler (direct call, real emulator)', () => {
       { ...rows[2], rejected: [{ role: 'user', content: 'Question 2: say something' }, { role: 'assistant', content: '' }] },
     ];
     await seedRound(store, 'run-bad', { shards: [bad, pairRows(2, 4)] });
-    const handler = createTrainHandler({ store, events, dlq, cacheDir });
     const task: TrainTask = { type: 'train', run_id: 'run-bad', round: 0 };
-    expect(await handler.train(task, context(task))).toBe('failed-permanently');
+    await createQueue(cloud.config, 'train').send(task);
+    // Short polls: the emulator finishes a long poll aborted by stop() and would hide the next test's messages.
+    const worker = startTrainerWorker({ cloud: cloud.config, cacheDir: join(cacheDir, 'worker-bad'), waitTimeSeconds: 0, handleSignals: false, logger: silentLogger });
+    const deadline = Date.now() + 30_000;
+    while (worker.stats().deadLettered < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await worker.stop();
+    expect(worker.stats()).toMatchObject({ received: 1, deadLettered: 1, failed: 0 });
     const record = await store.getJson<{ reason: string; stage: string }>(failureKey('run-bad', 'train', 0));
     expect(record.stage).toBe('train');
     expect(record.reason).toMatch(/shard=0 line 1[\s\S]*chosen_probs_win/);
@@ -109,10 +122,8 @@ describe('train handler (direct call, real emulator)', () => {
     // Fix the probability: the empty rejected response is reported next, with its position.
     await seedRound(store, 'run-empty', { shards: [[rows[0], rows[1], bad[2]]], withCheckpoint: true });
     const empty: TrainTask = { type: 'train', run_id: 'run-empty', round: 0 };
-    expect(await handler.train(empty, context(empty))).toBe('failed-permanently');
-    expect((await store.getJson<{ reason: string }>(failureKey('run-empty', 'train', 0))).reason).toMatch(/shard=0 line 3: rejected[\s\S]*empty/);
-    await drain(events);
-    await drain(dlq);
+    const handler = createTrainHandler({ store, events, cacheDir });
+    expect(await permanentReason(handler, empty)).toMatch(/shard=0 line 3: rejected[\s\S]*empty/);
   });
 
   it('refuses a reference checkpoint without _COMPLETE', async () => {
@@ -120,8 +131,7 @@ describe('train handler (direct call, real emulator)', () => {
     await store.put(`${checkpointPrefix('run-nock', 0)}config.json`, '{}'); // a half-written checkpoint
     const handler = createTrainHandler({ store, events, cacheDir });
     const task: TrainTask = { type: 'train', run_id: 'run-nock', round: 0 };
-    expect(await handler.train(task, context(task))).toBe('failed-permanently');
-    expect((await store.getJson<{ reason: string }>(failureKey('run-nock', 'train', 0))).reason).toMatch(/no _COMPLETE marker/);
+    expect(await permanentReason(handler, task)).toMatch(/no _COMPLETE marker/);
     expect(await store.exists(checkpointCompleteKey('run-nock', 1))).toBe(false);
     await drain(events);
   });
@@ -157,8 +167,7 @@ describe('the reference checkpoint of round 0 (the gateway\'s checkpoint 0, or a
     await uploadFolder(store, local, checkpointPrefix('run-oldmark', 0));
     await store.put(checkpointCompleteKey('run-oldmark', 0), JSON.stringify({ source: 'models/tiny/', files: ['config.json'] }));
     const bad: TrainTask = { type: 'train', run_id: 'run-oldmark', round: 0 };
-    expect(await handler.train(bad, context(bad))).toBe('failed-permanently');
-    expect((await store.getJson<{ reason: string }>(failureKey('run-oldmark', 'train', 0))).reason).toMatch(/checkpoint marker runs\/run-oldmark\/checkpoints\/0\/_COMPLETE/);
+    expect(await permanentReason(handler, bad)).toMatch(/checkpoint marker runs\/run-oldmark\/checkpoints\/0\/_COMPLETE/);
     await drain(events);
   });
 });

@@ -9,8 +9,9 @@
  * - the round's training metrics are written before the checkpoint, the checkpoint folder goes up
  *   with `_COMPLETE` last, and `checkpoint.ready` is published only after that; runWorker acks
  *   after the handler returns and keeps the message invisible while it trains (heartbeat).
- * A task that cannot succeed (isPermanent) is recorded as the unit's failure, forwarded to the
- * train DLQ with its reason and acknowledged, instead of being retried maxReceiveCount times.
+ * A task that cannot succeed throws a permanent error (isPermanent): runWorker forwards it to the
+ * train DLQ with its reason, acks it and records the unit's failure (worker.ts) instead of
+ * retrying it maxReceiveCount times.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
@@ -29,20 +30,15 @@ import {
 } from '@sppo/core';
 import { preparePreferenceData, trainingFingerprint, trainPolicy, writeTrainedCheckpoint, type TrainState } from '@sppo/model';
 import type { SessionOptions } from '@sppo/autodiff';
-import { isPermanent, PermanentTrainError, reasonOf } from './errors.ts';
-import { deadLetter, recordTrainFailure } from './failures.ts';
+import { PermanentTrainError, reasonOf } from './errors.ts';
 import { readManifest, readTriplets, trainingArgsOf } from './inputs.ts';
 import { fetchReferenceCheckpoint } from './reference.ts';
 import { s3TrainStateStore } from './state-store.ts';
 
 export interface TrainHandlerOptions {
   store: ObjectStore;
-  /** The events queue (checkpoint.ready, unit.failed). */
+  /** The events queue (checkpoint.ready). */
   events: Queue;
-  /** The train queue's DLQ, where permanent failures are forwarded with their reason. */
-  dlq?: Queue;
-  /** The train queue itself (named in the DLQ attributes). */
-  queue?: Queue;
   /** Local folder for downloaded checkpoints and the checkpoint being written. */
   cacheDir: string;
   thread?: 'worker' | 'main';
@@ -51,22 +47,11 @@ export interface TrainHandlerOptions {
   afterSave?: (state: TrainState) => void | Promise<void>;
 }
 
-export type TrainOutcome = 'trained' | 'resumed' | 'already-done' | 'skipped-cancelled' | 'failed-permanently';
+export type TrainOutcome = 'trained' | 'resumed' | 'already-done' | 'skipped-cancelled';
 
 /** The handler runWorker calls; `train(task, context)` also returns what happened (tests). */
 export function createTrainHandler(options: TrainHandlerOptions): MessageHandler<TrainTask> & { train: (task: TrainTask, context: HandlerContext) => Promise<TrainOutcome> } {
-  const train = async (task: TrainTask, context: HandlerContext): Promise<TrainOutcome> => {
-    try {
-      return await trainRound(task, context.logger, options);
-    } catch (error) {
-      if (!isPermanent(error)) throw error; // transient: not acked, redelivered after the visibility timeout
-      const reason = reasonOf(error);
-      context.logger.error('train.failed_permanently', { run_id: task.run_id, round: task.round, reason });
-      await recordTrainFailure(options, task, reason);
-      if (options.dlq) await deadLetter(options.dlq, options.queue, context.message, reason);
-      return 'failed-permanently';
-    }
-  };
+  const train = (task: TrainTask, context: HandlerContext): Promise<TrainOutcome> => trainRound(task, context.logger, options);
   const handler = async (task: TrainTask, context: HandlerContext): Promise<void> => {
     await train(task, context);
   };

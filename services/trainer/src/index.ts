@@ -5,7 +5,6 @@ export type { TrainHandlerOptions, TrainOutcome } from './handler.ts';
 export { startTrainerWorker } from './worker.ts';
 export type { TrainerWorkerOptions } from './worker.ts';
 export { isPermanent, PermanentTrainError, reasonOf } from './errors.ts';
-export { deadLetter, recordTrainFailure, trainOnFailure } from './failures.ts';
 export { readManifest, readTriplets, trainingArgsOf } from './inputs.ts';
 export { fetchCheckpoint, fetchReferenceCheckpoint, verifyCheckpointMarker } from './reference.ts';
 export { s3TrainStateStore } from './state-store.ts';

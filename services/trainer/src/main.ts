@@ -6,40 +6,18 @@
 // SPPO_MAX_RECEIVE_COUNT (set by the stack); SPPO_TRAINER_THREADS (ONNX Runtime intra-op threads).
 // Stops gracefully on SIGTERM / SIGINT: the round in flight finishes (or resumes from its last
 // saved state after a redelivery).
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { cloudConfigFromEnv, createLogger } from '@sppo/cloud';
+import { createLogger, positiveIntFromEnv, stageEnvFromProcess } from '@sppo/cloud';
 import { startTrainerWorker } from './worker.ts';
 
 const logger = createLogger({ service: 'trainer' });
 
-function intFromEnv(name: string, fallback: number | undefined): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    logger.error('config.invalid', { variable: name, value: raw, hint: `unset it or give a positive integer${fallback === undefined ? '' : `, e.g. ${fallback}`}` });
-    process.exit(2);
-  }
-  return value;
-}
-
-let cloud;
-try {
-  cloud = cloudConfigFromEnv();
-} catch (error) {
-  logger.error('config.invalid', { error: (error as Error).message });
-  process.exit(2);
-}
-const threads = intFromEnv('SPPO_TRAINER_THREADS', undefined);
+const env = stageEnvFromProcess({ logger, cacheDirVariable: 'SPPO_TRAINER_CACHE_DIR', defaultCacheDirName: 'sppo-trainer-cache', defaultVisibilityTimeoutSeconds: 900 });
+const threads = positiveIntFromEnv(logger, 'SPPO_TRAINER_THREADS', undefined);
 const worker = startTrainerWorker({
-  cloud,
-  cacheDir: process.env.SPPO_TRAINER_CACHE_DIR ?? join(tmpdir(), 'sppo-trainer-cache'),
-  visibilityTimeoutSeconds: intFromEnv('SPPO_VISIBILITY_TIMEOUT_SECONDS', 900),
-  maxReceiveCount: intFromEnv('SPPO_MAX_RECEIVE_COUNT', 5),
+  ...env,
   logger,
   ...(threads === undefined ? {} : { session: { intraOpNumThreads: threads } }),
 });
-logger.info('trainer.started', { bucket: cloud.bucket, queue_prefix: cloud.queuePrefix ?? 'sppo' });
+logger.info('trainer.started', { bucket: env.cloud.bucket, queue_prefix: env.cloud.queuePrefix ?? 'sppo' });
 await worker.done;
 logger.info('trainer.stopped', worker.stats() as unknown as Record<string, unknown>);

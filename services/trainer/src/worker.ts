@@ -1,26 +1,21 @@
 /**
  * The trainer's queue worker: runWorker on the train queue with the train handler, a heartbeat
- * that keeps the message invisible while a round trains, failures recorded on the last attempt,
- * and invalid messages dead-lettered at once (packages/cloud).
+ * that keeps the message invisible while a round trains, permanent errors (errors.ts) and invalid
+ * messages dead-lettered at once, units that gave up recorded (packages/cloud startStageWorker).
  */
-import { createLogger, createObjectStore, createQueue, runWorker, type CloudConfig, type Logger, type WorkerHandle } from '@sppo/cloud';
+import { createLogger, startStageWorker, type CloudConfig, type Logger, type StageWorkerTuning, type WorkerHandle } from '@sppo/cloud';
 import { trainTaskSchema } from '@sppo/core';
 import type { SessionOptions } from '@sppo/autodiff';
-import { trainOnFailure } from './failures.ts';
+import { isPermanent } from './errors.ts';
 import { createTrainHandler, type TrainHandlerOptions } from './handler.ts';
 
-export interface TrainerWorkerOptions {
+/**
+ * visibilityTimeoutSeconds defaults to the train queue's (bootstrap sets 900 s); the heartbeat
+ * renews it. No concurrency: one round trains at a time.
+ */
+export interface TrainerWorkerOptions extends Omit<StageWorkerTuning, 'concurrency'> {
   cloud: CloudConfig;
   cacheDir: string;
-  /** The train queue's visibility timeout (bootstrap sets 900 s); the heartbeat renews it. */
-  visibilityTimeoutSeconds?: number;
-  heartbeatSeconds?: number;
-  maxReceiveCount?: number;
-  waitTimeSeconds?: number;
-  /** After a failed attempt, retry after this many seconds instead of the full visibility timeout. */
-  retryDelaySeconds?: number;
-  handleSignals?: boolean;
-  signal?: AbortSignal;
   logger?: Logger;
   thread?: 'worker' | 'main';
   session?: SessionOptions;
@@ -31,46 +26,23 @@ export function startTrainerWorker({
   cloud,
   cacheDir,
   visibilityTimeoutSeconds = 900,
-  heartbeatSeconds,
-  maxReceiveCount = 5,
-  waitTimeSeconds = 20,
-  retryDelaySeconds,
-  handleSignals = true,
-  signal,
   logger = createLogger({ service: 'trainer' }),
   thread,
   session,
   afterSave,
+  ...tuning // the rest keep runWorker's defaults
 }: TrainerWorkerOptions): WorkerHandle {
-  const store = createObjectStore(cloud);
-  const queue = createQueue(cloud, 'train');
-  const dlq = createQueue(cloud, 'train', { deadLetter: true });
-  const events = createQueue(cloud, 'events');
-  const handler = createTrainHandler({
-    store,
-    events,
-    dlq,
-    queue,
-    cacheDir,
-    ...(thread ? { thread } : {}),
-    ...(session ? { session } : {}),
-    ...(afterSave ? { afterSave } : {}),
-  });
-  return runWorker({
-    queue,
-    dlq,
+  return startStageWorker({
+    cloud,
+    kind: 'train',
     schema: trainTaskSchema,
-    handler,
-    concurrency: 1, // one round trains at a time: it uses every core (or the GPU)
-    visibilityTimeoutSeconds,
-    ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
-    maxReceiveCount,
-    waitTimeSeconds,
-    ...(retryDelaySeconds === undefined ? {} : { retryDelaySeconds }),
-    onFailure: trainOnFailure({ store, events }),
+    createHandler: ({ store, events }) =>
+      createTrainHandler({ store, events, cacheDir, ...(thread ? { thread } : {}), ...(session ? { session } : {}), ...(afterSave ? { afterSave } : {}) }),
+    isPermanent,
     service: 'trainer',
     logger,
-    handleSignals,
-    ...(signal ? { signal } : {}),
+    visibilityTimeoutSeconds,
+    ...tuning,
+    concurrency: 1, // one round trains at a time: it uses every core (or the GPU)
   });
 }

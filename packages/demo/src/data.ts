@@ -85,7 +85,7 @@ export function sampleResponse(item: TaskPrompt, rng: Rng, correctRate: number, 
 /** Round-robin over the kinds, `count` prompts, each kind's prompts in shuffled order (wrapping). */
 function stratified(byKind: Record<TaskKind, TaskPrompt[]>, count: number): TaskPrompt[] {
   const out: TaskPrompt[] = [];
-  const cursor: Record<TaskKind, number> = { add: 0, repeat: 0, pick: 0 };
+  const cursor: Record<TaskKind, number> = { odd: 0, repeat: 0, pick: 0 };
   for (let i = 0; out.length < count; i++) {
     const kind = TASK_KINDS[i % TASK_KINDS.length] as TaskKind;
     const list = byKind[kind];
@@ -110,17 +110,17 @@ export function buildDemoData({
   const stream = (part: string): Rng => createRng(hashString(`${seed}:${part}`));
   let rng = stream('split');
   const space = promptSpace();
-  const shuffled = { add: shuffle(space.add, rng), repeat: shuffle(space.repeat, rng), pick: shuffle(space.pick, rng) };
+  const shuffled = { odd: shuffle(space.odd, rng), repeat: shuffle(space.repeat, rng), pick: shuffle(space.pick, rng) };
   const heldOut = stratified(shuffled, heldOutPrompts);
   const heldIds = new Set(heldOut.map((p) => p.prompt_id));
   const remaining = {
-    add: shuffled.add.filter((p) => !heldIds.has(p.prompt_id)),
+    odd: shuffled.odd.filter((p) => !heldIds.has(p.prompt_id)),
     repeat: shuffled.repeat.filter((p) => !heldIds.has(p.prompt_id)),
     pick: shuffled.pick.filter((p) => !heldIds.has(p.prompt_id)),
   };
   const pool = stratified(remaining, poolPrompts).map((p, i) => ({ ...p, prompt_id: `${p.prompt_id}-${i}` }));
 
-  const everything = [...space.add, ...space.repeat, ...space.pick];
+  const everything = [...space.odd, ...space.repeat, ...space.pick];
   const byKind = space;
   rng = stream('sft');
   const sft: SftRow[] = [];

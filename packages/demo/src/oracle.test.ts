@@ -3,9 +3,9 @@ import { createOracleJudge, judgeResponse, oracleLogit, oracleProbability, QUALI
 import { renderResponse, STYLES, type Style } from './task.ts';
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
-const prompt = 'What is 3 plus 5?';
-const right = (style: Style): string => renderResponse(style, '8');
-const wrong = (style: Style): string => renderResponse(style, '9');
+const prompt = 'Which is not a fruit: pear, owl or plum?';
+const right = (style: Style): string => renderResponse(style, 'owl');
+const wrong = (style: Style): string => renderResponse(style, 'pear');
 
 describe('demo oracle', () => {
   it('gives exact probabilities: quality and style parts with the documented constants', () => {
@@ -18,8 +18,8 @@ describe('demo oracle', () => {
     // both parts: correct plain vs wrong formal = sigmoid(3 - 1)
     expect(oracleProbability(prompt, right('plain'), wrong('formal'))).toBeCloseTo(sigmoid(2), 15);
     // malformed loses to a wrong answer by the quality gap, styles ignored
-    expect(oracleProbability(prompt, 'eight', wrong('warm'))).toBeCloseTo(sigmoid(-3), 15);
-    expect(oracleProbability(prompt, 'eight', right('warm'))).toBeCloseTo(sigmoid(-6), 15);
+    expect(oracleProbability(prompt, 'an owl', wrong('warm'))).toBeCloseTo(sigmoid(-3), 15);
+    expect(oracleProbability(prompt, 'an owl', right('warm'))).toBeCloseTo(sigmoid(-6), 15);
   });
 
   it('is a preference: P(y > y) = 1/2 and P(y > y\') + P(y\' > y) = 1', () => {

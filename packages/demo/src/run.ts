@@ -169,21 +169,6 @@ export async function followRun(stack: DemoStack, runId: string, { display, labe
   }
 }
 
-/**
- * TEMPORARY workaround (remove once the gateway and the trainer agree on the marker): the gateway
- * copies the base checkpoint to checkpoints/0/ but writes its own `_COMPLETE` ({source, files:
- * [names]}), which the trainer's loader rejects (it expects packages/model's checkpoint marker or
- * cloud's upload manifest). The source folder's own marker (packages/model's format, with every
- * file's size and sha256) describes exactly the copied files, so it is put back in place.
- */
-async function restoreBaseMarker(store: ObjectStore, runId: string, config: RunConfigInput): Promise<void> {
-  const source = typeof config.model_name_or_path === 'string' ? `${config.model_name_or_path.replace(/\/$/, '')}/_COMPLETE` : undefined;
-  const target = `${checkpointPrefix(runId, 0)}_COMPLETE`;
-  if (source === undefined || !(await store.exists(source)) || !(await store.exists(target))) return;
-  const marker = JSON.parse(await store.getText(target)) as { format?: unknown };
-  if (marker.format === undefined) await store.put(target, await store.getBytes(source), { contentType: 'application/json' });
-}
-
 /** Copies every object under `prefix` to `dir`, as plain files under their keys. */
 export async function downloadPrefix(store: ObjectStore, prefix: string, dir: string): Promise<number> {
   const objects = await store.list(prefix);
@@ -218,7 +203,6 @@ export interface SubmitDemoRunOptions {
 export async function submitAndFollow({ stack, config, artifactsRoot, display, label = '', timeoutMs }: SubmitDemoRunOptions): Promise<SubmittedRun> {
   const created = await api<{ run_id: string; shards_per_round: number; prompt_count: number }>(stack, 'POST', '/v1/runs', config);
   const runId = created.run_id;
-  await restoreBaseMarker(stack.store, runId, config);
   display.log(`${label}run ${runId} submitted: ${created.prompt_count} prompts, ${created.shards_per_round} shards per round`);
   const view = await followRun(stack, runId, { display, label, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
   display.update({ scope: `${label}artifacts`, stage: 'downloading the run' });

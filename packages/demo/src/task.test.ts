@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDemoData } from './data.ts';
-import { ALL_WORDS, parseResponse, promptSpace, renderResponse, solvePrompt, STYLES, TASK_KINDS } from './task.ts';
+import { ALL_WORDS, CATEGORIES, parseResponse, promptSpace, renderResponse, solvePrompt, STYLES, TASK_KINDS } from './task.ts';
 
 describe('demo task', () => {
   it('renders and parses every style, and rejects anything else', () => {
@@ -17,7 +17,7 @@ describe('demo task', () => {
 
   it('solves every prompt of the space from its text alone', () => {
     const space = promptSpace();
-    expect(space.add).toHaveLength(100);
+    expect(space.odd).toHaveLength(3 * 45 * 20 * 3);
     expect(space.repeat).toHaveLength(ALL_WORDS.length);
     expect(space.pick).toHaveLength(3 * 10 * 20 * 2);
     for (const kind of TASK_KINDS) {
@@ -27,11 +27,19 @@ describe('demo task', () => {
         expect(item.distractors.length).toBeGreaterThan(0);
       }
     }
-    expect(solvePrompt('What is 3 plus 5?')).toBe('8');
+    expect(solvePrompt('Which is not a fruit: pear, owl or plum?')).toBe('owl');
+    expect(solvePrompt('<|user|>Which is not an animal: cat, dog or red?<|end|>')).toBe('red'); // templated
+    expect(solvePrompt('Which is not a fruit: pear, owl or cat?')).toBeUndefined(); // two outsiders: no single answer
+    expect(solvePrompt('What is 3 plus 5?')).toBeUndefined(); // the dropped `add` kind
     expect(solvePrompt('Which is a fruit: plum or owl?')).toBe('plum');
     expect(solvePrompt('Which is a fruit: plum or pear?')).toBeUndefined(); // two fruits: no single answer
     expect(solvePrompt('Tell me a story.')).toBeUndefined();
-    expect(new Set(Object.values(space).flat().map((p) => p.prompt)).size).toBe(100 + 30 + 1200);
+    expect(new Set(Object.values(space).flat().map((p) => p.prompt)).size).toBe(8100 + 30 + 1200);
+    // an odd prompt's mistakes are words of the named category, so wrong = "in the category"
+    for (const item of space.odd.slice(0, 200)) {
+      const category = /not an? (\w+):/.exec(item.prompt)?.[1] as keyof typeof CATEGORIES;
+      for (const d of item.distractors) expect(CATEGORIES[category]).toContain(d);
+    }
   });
 
   it('builds the same data from the same seed, and other data from another', () => {

@@ -3,22 +3,27 @@
  * CPU cores, each with one correct answer that can be read off the prompt text itself, and three
  * response STYLES that the oracle (oracle.ts) ranks in a rock-paper-scissors cycle.
  *
- * Three kinds of prompt (all answers are one word or number, so correctness is exact):
- * - add:    "What is 3 plus 5?"                    -> "8"
- * - repeat: "Repeat the word plum."                -> "plum"
- * - pick:   "Which is a fruit: plum or owl?"       -> "plum"
+ * Three kinds of prompt (all answers are one word, so correctness is exact):
+ * - odd:    "Which is not a fruit: pear, owl or plum?" -> "owl"
+ * - repeat: "Repeat the word plum."                    -> "plum"
+ * - pick:   "Which is a fruit: plum or owl?"           -> "plum"
+ *
+ * Every kind's correctness is visible to a small encoder judge: a copy check (repeat) or a lookup of
+ * a closed 30-word vocabulary's categories (pick, odd). An earlier `add` kind ("What is 3 plus 5?")
+ * was dropped: the mini-PairRM judge could not check sums (66% correctness accuracy), so SPPO
+ * optimised what the judge could see instead of correctness (packages/demo/README.md, issue 8).
  *
  * Three styles wrap an answer (lengths differ on purpose, so the report's mean-length column shows
  * whether the policy drifts toward long answers, the length bias the paper's Table 1 tracks):
- * - plain:  "8."
- * - formal: "The answer is 8."
- * - warm:   "8! Happy to help."
+ * - plain:  "owl."
+ * - formal: "The answer is owl."
+ * - warm:   "owl! Happy to help."
  */
 
 export const STYLES = ['plain', 'formal', 'warm'] as const;
 export type Style = (typeof STYLES)[number];
 
-export const TASK_KINDS = ['add', 'repeat', 'pick'] as const;
+export const TASK_KINDS = ['odd', 'repeat', 'pick'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** The word categories of `repeat` and `pick` (short, common words: few BPE tokens each). */
@@ -32,14 +37,11 @@ const CATEGORY_NAMES = Object.keys(CATEGORIES) as Category[];
 const ARTICLE: Record<Category, string> = { animal: 'an', color: 'a', fruit: 'a' };
 export const ALL_WORDS: readonly string[] = CATEGORY_NAMES.flatMap((c) => CATEGORIES[c]);
 
-/** Operands of `add` are 0..MAX_OPERAND. */
-export const MAX_OPERAND = 9;
-
 export interface TaskPrompt {
   prompt_id: string;
   prompt: string;
   kind: TaskKind;
-  /** The one correct answer (a word or a number as text). */
+  /** The one correct answer (a word). */
   answer: string;
   /** Plausible wrong answers, the ones a confused model gives. */
   distractors: readonly string[];
@@ -83,15 +85,19 @@ export function parseResponse(response: string): ParsedResponse | undefined {
 
 // Not anchored: the prompt may come wrapped in the policy's chat template (the judge service passes
 // the templated prompt_text, as the official pipeline gives PairRM, SPPO-REFERENCE 2.2 step 6).
-const ADD = /\bWhat is (\d+) plus (\d+)\?/;
+const ODD = /\bWhich is not an? (animal|color|fruit): ([a-z]+), ([a-z]+) or ([a-z]+)\?/;
 const REPEAT = /\bRepeat the word ([a-z]+)\./;
 const PICK = /\bWhich is an? (animal|color|fruit): ([a-z]+) or ([a-z]+)\?/;
 
 /** The correct answer of a task prompt (raw or chat-templated), read from its text; else undefined. */
 export function solvePrompt(prompt: string): string | undefined {
   const text = prompt;
-  let m = ADD.exec(text);
-  if (m) return String(Number(m[1]) + Number(m[2]));
+  let m = ODD.exec(text);
+  if (m) {
+    const words: readonly string[] = CATEGORIES[m[1] as Category];
+    const outsiders = [m[2], m[3], m[4]].filter((w): w is string => w !== undefined && !words.includes(w));
+    return outsiders.length === 1 ? outsiders[0] : undefined;
+  }
   m = REPEAT.exec(text);
   if (m) return m[1] as string;
   m = PICK.exec(text);
@@ -104,16 +110,34 @@ export function solvePrompt(prompt: string): string | undefined {
   return undefined;
 }
 
-function addPrompts(): TaskPrompt[] {
+/**
+ * "Which is not a fruit: pear, owl or plum?": two members of the category (in vocabulary order) and
+ * one outsider at each of the three positions; 3 categories x 45 member pairs x 20 outsiders x 3.
+ */
+function oddPrompts(): TaskPrompt[] {
   const out: TaskPrompt[] = [];
-  const sums = Array.from({ length: 2 * MAX_OPERAND + 1 }, (_, i) => String(i));
-  for (let a = 0; a <= MAX_OPERAND; a++) {
-    for (let b = 0; b <= MAX_OPERAND; b++) {
-      const answer = String(a + b);
-      // Near misses first (off by one or two), as a model that half-knows addition errs.
-      const near = [a + b - 1, a + b + 1, a + b - 2, a + b + 2].filter((n) => n >= 0 && n <= 2 * MAX_OPERAND).map(String);
-      const rest = sums.filter((s) => s !== answer && !near.includes(s));
-      out.push({ prompt_id: `add-${a}-${b}`, prompt: `What is ${a} plus ${b}?`, kind: 'add', answer, distractors: [...near, ...rest] });
+  for (const category of CATEGORY_NAMES) {
+    const members: readonly string[] = CATEGORIES[category];
+    const others = ALL_WORDS.filter((w) => !members.includes(w));
+    for (let i = 0; i < members.length; i++) {
+      for (let j = i + 1; j < members.length; j++) {
+        const [m1, m2] = [members[i] as string, members[j] as string];
+        for (const no of others) {
+          for (let position = 0; position < 3; position++) {
+            const options = [m1, m2];
+            options.splice(position, 0, no);
+            out.push({
+              prompt_id: `odd-${category}-${options.join('-')}`,
+              prompt: `Which is not ${ARTICLE[category]} ${category}: ${options[0]}, ${options[1]} or ${options[2]}?`,
+              kind: 'odd',
+              answer: no,
+              // The mistakes stay inside the category (a listed member first): wrong is then
+              // exactly "a word of the named category", what the judge can look up.
+              distractors: [...options.filter((w) => w !== no), ...members.filter((w) => w !== m1 && w !== m2)],
+            });
+          }
+        }
+      }
     }
   }
   return out;
@@ -142,8 +166,10 @@ function pickPrompts(): TaskPrompt[] {
             prompt: `Which is ${ARTICLE[category]} ${category}: ${first} or ${second}?`,
             kind: 'pick',
             answer: yes,
-            // The other option is the natural mistake; any other word is a wilder one.
-            distractors: [no, ...ALL_WORDS.filter((w) => w !== yes && w !== no)],
+            // The other option is the natural mistake; a wilder one is any word OUTSIDE the named
+            // category. Not another member of it: "pear" to "Which is a fruit: plum or owl?" is
+            // wrong only by a copy check the small judge does badly, and SPPO drifted there.
+            distractors: [no, ...others.filter((w) => w !== no)],
           });
         }
       }
@@ -152,7 +178,7 @@ function pickPrompts(): TaskPrompt[] {
   return out;
 }
 
-/** Every prompt of the task, grouped by kind, in a fixed order (100 add, 30 repeat, 1200 pick). */
+/** Every prompt of the task, grouped by kind, in a fixed order (8100 odd, 30 repeat, 1200 pick). */
 export function promptSpace(): Record<TaskKind, TaskPrompt[]> {
-  return { add: addPrompts(), repeat: repeatPrompts(), pick: pickPrompts() };
+  return { odd: oddPrompts(), repeat: repeatPrompts(), pick: pickPrompts() };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pairTripletRowSchema, responseTripletRowSchema, tripletRowSchema } from '../schemas/rows.ts';
-import { buildTriplets, judgeMetricsFromTriplets } from './triplets.ts';
+import { buildTriplets, combineJudgeMetrics, judgeMetricsFromTriplets } from './triplets.ts';
 import type { PairTripletRow } from '../schemas/rows.ts';
 
 const SCORES = [0.8, 0.1, -0.3, 0.5, -1.1];
@@ -52,5 +52,23 @@ describe('buildTriplets', () => {
     expect(m['judge/prompts']).toBe(2);
     expect(m['judge/ties']).toBe(0.5);
     expect(m['judge/chosen_probs']).toBeCloseTo((0.8698915256370021 + 0.5) / 2, 12);
+  });
+});
+
+describe('combineJudgeMetrics', () => {
+  it('sums the counts and weights the means by each shard\'s prompts', () => {
+    const combined = combineJudgeMetrics([
+      { 'judge/prompts': 3, 'judge/comparisons': 60, 'judge/bad_lines': 1, 'judge/chosen_probs': 0.9, 'judge/ties': 0 },
+      { 'judge/prompts': 1, 'judge/comparisons': 20, 'judge/bad_lines': 0, 'judge/chosen_probs': 0.5, 'judge/ties': 1 },
+    ]);
+    expect(combined['judge/prompts']).toBe(4);
+    expect(combined['judge/comparisons']).toBe(80);
+    expect(combined['judge/bad_lines']).toBe(1);
+    expect(combined['judge/chosen_probs']).toBeCloseTo((3 * 0.9 + 0.5) / 4, 12);
+    expect(combined['judge/ties']).toBeCloseTo(0.25, 12);
+  });
+
+  it('is empty for no shards', () => {
+    expect(combineJudgeMetrics([])).toEqual({});
   });
 });

@@ -99,3 +99,20 @@ export function judgeMetricsFromTriplets(rows: readonly PairTripletRow[]): Recor
     'judge/ties': mean((row) => (row.rm_scores.every((s) => s === row.rm_scores[0]) ? 1 : 0)),
   };
 }
+
+/**
+ * A round's judge metrics from its shards' (the judge writes one object per shard, judgeMetricsKey):
+ * counts (`judge/prompts`, `judge/comparisons`, `judge/bad_lines`, ...) are summed, every other
+ * value is a mean over prompts, so it is combined weighted by each shard's `judge/prompts`.
+ */
+export function combineJudgeMetrics(shards: readonly Record<string, number>[]): Record<string, number> {
+  const COUNTS = new Set(['judge/prompts', 'judge/comparisons', 'judge/bad_lines']);
+  const total = shards.reduce((sum, m) => sum + (m['judge/prompts'] ?? 0), 0);
+  const combined: Record<string, number> = {};
+  for (const name of new Set(shards.flatMap((m) => Object.keys(m)))) {
+    const present = shards.filter((m) => m[name] !== undefined);
+    if (COUNTS.has(name)) combined[name] = present.reduce((sum, m) => sum + m[name]!, 0);
+    else if (total > 0) combined[name] = present.reduce((sum, m) => sum + m[name]! * (m['judge/prompts'] ?? 0), 0) / total;
+  }
+  return combined;
+}

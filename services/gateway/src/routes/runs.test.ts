@@ -1,6 +1,6 @@
 // The run API through app.request(), against the real emulator: every route, every error path,
 // auth and tenancy.
-import { manifestKey, promptsKey, runConfigKey, runStatusKey, checkpointCompleteKey, failureKey, MAX_REPORTED_ISSUES, parseCompleteMarker } from '@sppo/core';
+import { manifestKey, promptsKey, runConfigKey, runStatusKey, checkpointCompleteKey, failureKey, MAX_REPORTED_ISSUES, parseCompleteMarker, judgeMetricsKey } from '@sppo/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { errorBodySchema, roundViewSchema, runCreatedSchema, runListSchema, runViewSchema } from '../api/schemas.ts';
 import { handleEvent } from '../automation/handle-event.ts';
@@ -228,6 +228,19 @@ describe('reading runs', () => {
     expect(view.status_reason).toMatch(/generate of round 0 shard 1 failed: CUDA out of memory/);
     expect(view.rounds[0]?.metrics).toEqual({ judge: { 'judge/chosen_probs': 0.8 } });
     expect(view.failures).toEqual([expect.objectContaining({ stage: 'generate', round: 0, shard: 1, reason: 'CUDA out of memory' })]);
+  });
+
+  it("fills a round's judge metrics from the judge's per-shard objects until the trainer writes them", async () => {
+    const { run_id } = await create();
+    await handleEvent({ type: 'run.created', run_id }, h.automation);
+    await h.objects.putJson(judgeMetricsKey(run_id, 0, 0), { judge: { 'judge/prompts': 2, 'judge/comparisons': 40, 'judge/chosen_probs': 0.9 } });
+    await h.objects.putJson(judgeMetricsKey(run_id, 0, 1), { judge: { 'judge/prompts': 1, 'judge/comparisons': 20, 'judge/chosen_probs': 0.6 } });
+    const view = runViewSchema.parse(await (await h.call('GET', `/v1/runs/${run_id}`)).json());
+    expect(view.rounds[0]?.metrics?.judge?.['judge/prompts']).toBe(3);
+    expect(view.rounds[0]?.metrics?.judge?.['judge/comparisons']).toBe(60);
+    expect(view.rounds[0]?.metrics?.judge?.['judge/chosen_probs']).toBeCloseTo(0.8, 12);
+    const round = roundViewSchema.parse(await (await h.call('GET', `/v1/runs/${run_id}/rounds/0`)).json());
+    expect(round.metrics?.judge?.['judge/prompts']).toBe(3);
   });
 
   it('shows a round: manifest, metrics and links', async () => {

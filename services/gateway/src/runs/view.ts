@@ -5,6 +5,8 @@
  */
 import {
   checkpointCompleteKey,
+  combineJudgeMetrics,
+  judgeMetricsPrefix,
   checkpointPrefix,
   currentRound,
   deriveRoundProgress,
@@ -58,14 +60,33 @@ async function loadRequired(store: RunStore, record: RunRecord): Promise<LoadedR
   return run;
 }
 
+const judgeShardMetricsSchema = z.object({ judge: z.record(z.string(), z.number()) });
+
+/**
+ * Round t's metrics.json (written by the trainer), with its judge part filled in from the judge's
+ * per-shard objects (judgeMetricsKey) while the round has no such part yet: the judge writes one
+ * object per shard, so a round's judge metrics exist before (and without) training.
+ */
+async function roundMetrics(store: RunStore, runId: string, t: number, keys: readonly string[]): Promise<RoundMetrics | null> {
+  const has = keys.includes(roundMetricsKey(runId, t));
+  const metrics = has ? await readJson(store, roundMetricsKey(runId, t), roundMetricsSchema) : null;
+  if (metrics?.judge !== undefined) return metrics;
+  const prefix = judgeMetricsPrefix(runId, t);
+  const shardKeys = keys.filter((key) => key.startsWith(prefix) && key.endsWith('.json'));
+  if (shardKeys.length === 0) return metrics;
+  const shards = await mapLimit(shardKeys, 8, (key) => readJson(store, key, judgeShardMetricsSchema));
+  const judge = combineJudgeMetrics(shards.flatMap((shard) => (shard === null ? [] : [shard.judge])));
+  return { ...(metrics ?? { run_id: runId, round: t }), judge };
+}
+
 export async function buildRunView(store: RunStore, record: RunRecord): Promise<RunView> {
   const run = await loadRequired(store, record);
   const runId = record.run_id;
-  const has = new Set(run.objects.map((o) => o.key));
-  const failureKeys = run.objects.map((o) => o.key).filter((key) => key.startsWith(failuresPrefix(runId)) && key.endsWith('.json'));
+  const keys = run.objects.map((o) => o.key);
+  const failureKeys = keys.filter((key) => key.startsWith(failuresPrefix(runId)) && key.endsWith('.json'));
   const [failures, metrics, summary] = await Promise.all([
     mapLimit(failureKeys, 8, (key) => readJson(store, key, failureRecordSchema)),
-    mapLimit(run.state.rounds, 8, (r) => (has.has(roundMetricsKey(runId, r.round)) ? readJson(store, roundMetricsKey(runId, r.round), roundMetricsSchema) : Promise.resolve(null))),
+    mapLimit(run.state.rounds, 8, (r) => roundMetrics(store, runId, r.round, keys)),
     run.state.status === 'completed' ? readJson(store, summaryKey(runId), z.record(z.string(), z.unknown())) : Promise.resolve(null),
   ]);
   const rounds: RoundProgressView[] = run.state.rounds.map((r, t) => {
@@ -109,7 +130,7 @@ export async function buildRoundView(store: RunStore, record: RunRecord, t: numb
   const has = new Set(run.objects.map((o) => o.key));
   const [manifest, metrics] = await Promise.all([
     has.has(manifestKey(runId, t)) ? readJson(store, manifestKey(runId, t), roundManifestSchema) : Promise.resolve(null),
-    has.has(roundMetricsKey(runId, t)) ? readJson(store, roundMetricsKey(runId, t), roundMetricsSchema) : Promise.resolve(null),
+    roundMetrics(store, runId, t, run.objects.map((o) => o.key)),
   ]);
   const shards = Array.from({ length: run.shardCount }, (_, i) => i);
   return {

@@ -93,7 +93,7 @@ describe('train handler (direct call, real emulator)', () => {
     expect((await drain(events)).map((m) => JSON.parse(m.body))).toEqual([{ type: 'checkpoint.ready', run_id: 'run-a', round: 0 }]);
   });
 
-  it('records bad triplets (probability outside [0, 1], empty response) as the unit failure and dead-letters the task at once', async () => {
+  it('records bad triplets (probability outside [0, 1]) as the unit failure and dead-letters the task at once; drops rows with an empty sampled response', async () => {
     const rows = pairRows(4);
     const bad = [
       { ...rows[0], chosen_probs_win: 1.5 },
@@ -119,11 +119,20 @@ describe('train handler (direct call, real emulator)', () => {
     expect(JSON.parse(dead[0]!.body)).toEqual(task);
     expect(dead[0]!.attributes['sppo-reason']).toMatch(/chosen_probs_win/);
 
-    // Fix the probability: the empty rejected response is reported next, with its position.
+    // An empty sampled response is something the policy did, not corrupt data: the round trains on
+    // the other rows and counts the dropped one in its metrics.
     await seedRound(store, 'run-empty', { shards: [[rows[0], rows[1], bad[2]]], withCheckpoint: true });
     const empty: TrainTask = { type: 'train', run_id: 'run-empty', round: 0 };
     const handler = createTrainHandler({ store, events, cacheDir });
-    expect(await permanentReason(handler, empty)).toMatch(/shard=0 line 3: rejected[\s\S]*empty/);
+    expect(await handler.train(empty, context(empty))).toBe('trained');
+    const metrics = await store.getJson<{ train: { summary: Record<string, number> } }>(roundMetricsKey('run-empty', 0));
+    expect(metrics.train.summary['train/dropped_empty_rows']).toBe(1);
+    await drain(events);
+
+    // A round whose every row has an empty response has nothing to train on: a clear failure.
+    await seedRound(store, 'run-all-empty', { shards: [[bad[2]]], withCheckpoint: true });
+    const allEmpty: TrainTask = { type: 'train', run_id: 'run-all-empty', round: 0 };
+    expect(await permanentReason(handler, allEmpty)).toMatch(/no triplet rows/);
   });
 
   it('refuses a reference checkpoint without _COMPLETE', async () => {

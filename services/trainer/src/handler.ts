@@ -31,6 +31,7 @@ import {
 import { preparePreferenceData, trainingFingerprint, trainPolicy, writeTrainedCheckpoint, type TrainState } from '@sppo/model';
 import type { SessionOptions } from '@sppo/autodiff';
 import { PermanentTrainError, reasonOf } from './errors.ts';
+import { dropEmptySamples } from './empty-samples.ts';
 import { readManifest, readTriplets, trainingArgsOf } from './inputs.ts';
 import { fetchReferenceCheckpoint } from './reference.ts';
 import { s3TrainStateStore } from './state-store.ts';
@@ -84,7 +85,8 @@ async function trainRound(task: TrainTask, logger: Logger, o: TrainHandlerOption
   const manifest = await readManifest(store, run, t);
   const args = trainingArgsOf(manifest.config);
   const base = await fetchReferenceCheckpoint(store, manifest, o.cacheDir);
-  const triplets = await readTriplets(store, manifest);
+  const { input: triplets, dropped } = dropEmptySamples(await readTriplets(store, manifest));
+  if (dropped.length > 0) logger.warn('train.dropped_empty_rows', { run_id: run, round: t, count: dropped.length, rows: dropped.slice(0, 20) });
   const chatTemplate = manifest.config.chat_template;
   if (triplets.rows[0] !== undefined && !isPairTripletRow(triplets.rows[0]) && args.loss_type !== 'sppo') {
     throw new PermanentTrainError(
@@ -128,7 +130,8 @@ async function trainRound(task: TrainTask, logger: Logger, o: TrainHandlerOption
     if (!isNotFound(e)) logger.warn('train.metrics_replaced', { key: metricsKey, error: reasonOf(e) });
     return { run_id: run, round: t };
   });
-  await store.putJson(metricsKey, roundMetricsSchema.parse({ ...existing, train: { log_history: result.logHistory, summary: result.summary } }));
+  const summary = { ...result.summary, 'train/dropped_empty_rows': dropped.length };
+  await store.putJson(metricsKey, roundMetricsSchema.parse({ ...existing, train: { log_history: result.logHistory, summary } }));
 
   const local = join(o.cacheDir, 'out', `${run}-${t + 1}-${randomUUID().slice(0, 8)}`);
   await mkdir(join(o.cacheDir, 'out'), { recursive: true });

@@ -21,6 +21,7 @@ import {
   formatFooter,
   formatReportTable,
   renderChartPng,
+  DemoRunError,
   runDemo,
   singleReport,
   type DemoLossType,
@@ -181,6 +182,11 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
       display,
       ...(evalSamples === undefined ? {} : { evaluation: { samplesPerPrompt: evalSamples } }),
     });
+  } catch (error) {
+    // A run that failed or stalled is the demo's answer, not a crash: say why and where to look.
+    if (!(error instanceof DemoRunError)) throw error;
+    console.error(`sppo demo: ${error.message}\nThe services' logs and the run's objects are in ${out}`);
+    return 1;
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);

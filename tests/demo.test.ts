@@ -21,7 +21,8 @@ import {
 } from '@sppo/core';
 import { createProgressDisplay, demoReportSchema, ensureDemoAssets, renderChartPng, runDemo, singleReport, type AssetRecipe, type DemoResult } from '@sppo/demo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../packages/cli/src/commands/demo.ts';
+import { startDemoStack } from '../packages/cli/src/commands/demo.ts';
+import type { LocalStack } from '../packages/cli/src/local-stack.ts';
 
 const ROUNDS = 2;
 const K = 4;
@@ -49,7 +50,7 @@ describe('./sppo demo, small', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sppo-demo-e2e-'));
     const assets = await ensureDemoAssets({ cacheRoot: join(dir, 'cache'), recipe: RECIPE });
-    stack = await startLocalStack({ dir: join(dir, 'stack') });
+    stack = await startDemoStack(join(dir, 'stack'));
     result = await runDemo({
       stack,
       assets,

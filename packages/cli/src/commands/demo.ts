@@ -4,12 +4,8 @@
 // on held-out prompts with the exact oracle and the learned judge, and prints the per-round table.
 // `--compare sppo,sigmoid,ipo` runs the same task, budget and seeds for each loss type.
 // `--report FILE` writes the report as JSON and a PNG chart beside it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { createLogger, createObjectStore, DEFAULT_LOCAL_BUCKET, DEFAULT_REGION, startLocalCloud } from '@sppo/cloud';
 import { applyOverrides, ConfigError } from '@sppo/core';
 import {
   compareReport,
@@ -25,95 +21,19 @@ import {
   runDemo,
   singleReport,
   type DemoLossType,
-  type DemoStack,
 } from '@sppo/demo';
-import { createConsoleLogger, hashApiKey, startEventsWorker, startGatewayServer } from '@sppo/gateway';
 import { parseArgs } from '../args.ts';
 import { UsageError } from '../errors.ts';
+import { startLocalStack, type LocalStack } from '../local-stack.ts';
 import { workspaceRoot } from '../paths.ts';
 
 const USAGE =
   './sppo demo [--report=FILE.json] [--compare=sppo,sigmoid,ipo] [--out=DIR] [--cache=DIR] [--eval-samples=N] [--<run config field>=VALUE ...]';
 const CLI_OPTIONS = ['report', 'compare', 'out', 'cache', 'eval-samples'];
-const SERVICES = ['generator', 'judge', 'trainer'] as const;
 
-export interface LocalStack extends DemoStack {
-  close(): Promise<void>;
-}
-
-export interface StartLocalStackOptions {
-  /** Emulator state (SQLite + objects) and the services' logs and caches go here. */
-  dir: string;
-  /** Services to start as child processes (default: generator, judge, trainer). */
-  services?: readonly string[];
-}
-
-/**
- * The stack of `./sppo up` on free loopback ports, quiet: every process logs to `{dir}/logs/`.
- * Throws naming the missing service entry if one is not built.
- */
-export async function startLocalStack({ dir, services = SERVICES }: StartLocalStackOptions): Promise<LocalStack> {
-  const root = workspaceRoot();
-  const logDir = join(dir, 'logs');
-  await mkdir(logDir, { recursive: true });
-  for (const service of services) {
-    if (!existsSync(join(root, 'services', service, 'src', 'main.ts'))) {
-      throw new UsageError(`services/${service}/src/main.ts is missing: the demo needs the ${service} service`);
-    }
-  }
-  const logs: WriteStream[] = [];
-  const logFile = (name: string): WriteStream => {
-    const stream = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
-    logs.push(stream);
-    return stream;
-  };
-  const stackLog = logFile('stack');
-  const { emulator, config } = await startLocalCloud({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'emulator'), config: { region: DEFAULT_REGION, bucket: DEFAULT_LOCAL_BUCKET, queuePrefix: 'demo' } });
-  const serviceEnv: Record<string, string> = {
-    SPPO_AWS_ENDPOINT: emulator.endpoint,
-    SPPO_BUCKET: config.bucket,
-    SPPO_QUEUE_PREFIX: config.queuePrefix ?? 'demo',
-    AWS_REGION: config.region,
-    SPPO_GENERATOR_CACHE_DIR: join(dir, 'cache', 'generator'),
-    SPPO_JUDGE_CACHE_DIR: join(dir, 'cache', 'judge'),
-    SPPO_TRAINER_CACHE_DIR: join(dir, 'cache', 'trainer'),
-  };
-  const apiKey = randomBytes(24).toString('hex');
-  const gatewayLog = logFile('gateway');
-  const gateway = await startGatewayServer({
-    port: 0,
-    env: { ...serviceEnv, SPPO_REGION: config.region, SPPO_API_KEYS: JSON.stringify([{ tenant: 'demo', key_sha256: await hashApiKey(apiKey) }]) },
-    logger: createConsoleLogger('gateway', (_level, line) => gatewayLog.write(`${line}\n`)),
-  });
-  const eventsLog = logFile('events');
-  const events = startEventsWorker({ config, handleSignals: false, waitTimeSeconds: 1, logger: createLogger({ service: 'events', write: (line: string) => eventsLog.write(line.endsWith('\n') ? line : `${line}\n`) }) });
-  const children: ChildProcess[] = [];
-  for (const service of services) {
-    const out = logFile(service);
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', join(root, 'services', service, 'src', 'main.ts')], {
-      cwd: root,
-      env: { ...process.env, ...serviceEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.pipe(out, { end: false });
-    child.stderr?.pipe(out, { end: false });
-    child.once('exit', (code, signal) => stackLog.write(`${service} exited (code ${code}, signal ${signal})\n`));
-    children.push(child);
-  }
-  stackLog.write(`emulator ${emulator.endpoint}, gateway ${gateway.url}\n`);
-  return {
-    gatewayUrl: gateway.url,
-    apiKey,
-    store: createObjectStore(config),
-    close: async () => {
-      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r)) : undefined)));
-      await events.stop();
-      await gateway.close();
-      await emulator.stop();
-      await Promise.all(logs.map((s) => new Promise((r) => s.end(r))));
-    },
-  };
+/** The stack of `./sppo up` on free loopback ports, quiet: every process logs to `{dir}/logs/`. */
+export function startDemoStack(dir: string): Promise<LocalStack> {
+  return startLocalStack({ dataDir: join(dir, 'emulator'), logDir: join(dir, 'logs'), cacheDir: join(dir, 'cache'), tenant: 'demo', queuePrefix: 'demo' });
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
@@ -163,7 +83,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   });
   display.log(`assets ready: judge held-out accuracy ${(100 * Number(assets.info['judge/eval_accuracy'])).toFixed(1)}%`);
   display.update({ scope: 'setup', stage: 'starting the emulator, gateway, events worker and services' });
-  const stack = await startLocalStack({ dir: out });
+  const stack = await startDemoStack(out);
   // Ctrl-C: stop the services and the emulator (their state stays in --out), then exit.
   const interrupt = (signal: NodeJS.Signals): void => {
     display.log(`${signal}: stopping the stack; the run's state stays in ${out}`);

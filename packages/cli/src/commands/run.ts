@@ -3,6 +3,8 @@
 // change. Exit 0 when the run completes, 1 when it fails or is cancelled.
 import { readFile } from 'node:fs/promises';
 import { applyOverrides, ConfigError } from '@sppo/core';
+import type { runViewSchema } from '@sppo/gateway';
+import type { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { parseArgs } from '../args.ts';
 import { UsageError } from '../errors.ts';
@@ -10,15 +12,8 @@ import { UsageError } from '../errors.ts';
 const USAGE = './sppo run RECIPE.yaml [--gateway=URL] [--api-key=KEY] [--no-follow] [--interval=2] [--<config field>=VALUE ...]';
 const CLI_OPTIONS = ['gateway', 'api-key', 'interval'];
 
-interface RunView {
-  status: string;
-  status_reason?: string;
-  current_round: number | null;
-  stage: string;
-  progress: { shards: number; generated: number; judged: number };
-  num_iterations: number;
-  failures: { stage: string; round: number; shard?: number; reason: string }[];
-}
+/** What GET /v1/runs/{id} answers (the gateway's own schema). */
+type RunView = z.infer<typeof runViewSchema>;
 
 async function api(base: string, key: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
   let res: Response;

@@ -92,6 +92,22 @@ describe('gradients: contract and errors', () => {
     expect(Array.from(out.a_copy!.data as Float64Array)).toEqual([1, -2]);
   });
 
+  it('output() takes over the name of a node result that also feeds other nodes (no Identity copy)', async () => {
+    const g = createGraph({ name: 'aliased' });
+    const x = g.input('x', [2]);
+    const doubled = g.add(x, x);
+    const squared = g.mul(doubled, doubled);
+    g.output('present', doubled); // also consumed by `squared`, like a decoder's present KV
+    g.output('present_again', doubled); // a second name for one tensor still needs an Identity
+    g.output('y', squared);
+    expect(g.opRecords.filter((o) => o.def.opType === 'Identity')).toHaveLength(1);
+    const s = await createSession(g.toModel());
+    const out = await s.run({ x: new ort.Tensor('float32', Float32Array.of(1, 3), [2]) });
+    expect(Array.from(out.present!.data as Float32Array)).toEqual([2, 6]);
+    expect(Array.from(out.present_again!.data as Float32Array)).toEqual([2, 6]);
+    expect(Array.from(out.y!.data as Float32Array)).toEqual([4, 36]);
+  });
+
   it('rejects a non-scalar loss, symbolic shapes, ops without a rule, and bad operands with guidance', () => {
     const g = createGraph({ name: 'errors' });
     const x = g.input('x', ['batch', 3]);

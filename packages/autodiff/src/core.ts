@@ -53,6 +53,8 @@ export class GraphCore {
   private readonly paramList: Tensor[] = [];
   private readonly initializers: InitializerDef[] = [];
   private readonly outputList: ValueInfoDef[] = [];
+  /** Node results that are graph outputs under another name (renamed when encoding). */
+  private readonly outputAliases = new Map<string, string>();
   private readonly usedNames = new Set<string>();
   private readonly constCache = new Map<string, Tensor>();
   private counter = 0;
@@ -173,9 +175,19 @@ export class GraphCore {
   output(name: string, t: Tensor): void {
     if (this.outputList.some((o) => o.name === name)) throw new Error(`output: "${name}" is already an output of graph "${this.name}"`);
     let src = t;
-    if (t.name !== name || this.graphInputs.some((i) => i.name === t.name) || !this.producers.has(t.name)) {
+    if (t.name === name && !this.graphInputs.some((i) => i.name === t.name) && this.producers.has(t.name)) {
+      // Already the producer's own output name: nothing to do.
+    } else if (this.producers.has(t.name) && !this.graphInputs.some((i) => i.name === t.name) && !this.outputAliases.has(t.name)) {
+      // A node's result becomes a graph output by taking the output's name when the model is
+      // encoded. An Identity would do the same but costs a full copy per run whenever the value
+      // also feeds other nodes (ORT keeps such an Identity): for a decoder's present.{i}.key|value
+      // that copy was 14% of a decoding step (bench/generate.ts profile).
       this.claim(name, 'output');
-      // Identity gives the output its own name (an output may not also be an input or initializer).
+      this.outputAliases.set(t.name, name);
+    } else {
+      this.claim(name, 'output');
+      // Identity gives the output its own name (an output may not also be an input or initializer,
+      // and one tensor can take only one name).
       const renamed: Tensor = { name, shape: t.shape, dtype: t.dtype };
       const def: NodeDef = { name: `Identity_out_${++this.counter}`, opType: 'Identity', inputs: [t.name], outputs: [name], attributes: {} };
       this.ops.push({ def, inputs: [t], outputs: [renamed], grad: (_g, _op, dys) => [dys[0]] });
@@ -188,12 +200,18 @@ export class GraphCore {
     return this.outputList.map((o) => o.name);
   }
 
+  private withOutputNames(def: NodeDef): NodeDef {
+    if (this.outputAliases.size === 0) return def;
+    const rename = (n: string): string => this.outputAliases.get(n) ?? n;
+    return { ...def, inputs: def.inputs.map(rename), outputs: def.outputs.map(rename) };
+  }
+
   toModel(): Uint8Array {
     if (this.outputList.length === 0) throw new Error(`toModel: graph "${this.name}" has no outputs; call output(name, tensor) first`);
     return encodeModel(
       {
         name: this.name,
-        nodes: this.ops.map((o) => o.def),
+        nodes: this.ops.map((o) => this.withOutputNames(o.def)),
         inputs: this.graphInputs.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape })),
         outputs: this.outputList,
         initializers: this.initializers,

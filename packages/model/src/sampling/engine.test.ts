@@ -219,7 +219,19 @@ describe('parallel engine', () => {
 describe('planSampleBatches', () => {
   it('keeps a prompt\'s rows together, shortest prompts first, at most maxRows per batch', () => {
     const items = [[1, 2, 3], [1], [1, 2, 3], [4, 5], [1]];
-    const batches = planSampleBatches(items, (x) => x, 3);
+    const batches = planSampleBatches(items, (x) => x, 3, { maxPaddingFraction: Infinity });
     expect(batches).toEqual([[[1], [1], [4, 5]], [[1, 2, 3], [1, 2, 3]]]);
+  });
+
+  it('cuts a batch where a longer prompt would make padding more than 10% of its decoding columns', () => {
+    const short = [1, 2];
+    const long = Array.from({ length: 10 }, (_, i) => i);
+    const items = [long, short, short];
+    // No new tokens: two short rows padded to 10 columns would be 16 of 30 columns of padding.
+    expect(planSampleBatches(items, (x) => x, 8)).toEqual([[short, short], [long]]);
+    // 200 new tokens each: the same 16 padded columns are under 10% of the ~330 decoding columns.
+    expect(planSampleBatches(items, (x) => x, 8, { newTokensOf: () => 200 })).toEqual([[short, short, long]]);
+    // The cut can be switched off.
+    expect(planSampleBatches(items, (x) => x, 8, { maxPaddingFraction: Infinity })).toEqual([[short, short, long]]);
   });
 });

@@ -63,22 +63,42 @@ export function filteredWeights(row: ArrayLike<number>, { temperature, topK, top
   const k = topK > 0 && topK < n ? topK : n;
   if (k === n && topP >= 1) return { weights: w, mass: total };
 
-  // The cut-off weight and how many tokens AT it survive, found on a natively sorted copy (no
-  // comparator, no per-token objects). Top-k keeps the k largest; top-p then walks them from the
-  // largest until their mass reaches top_p of the top-k mass.
-  sorted.set(w);
-  sorted.sort(); // ascending
+  // The cut-off weight and how many tokens AT it survive, found on a natively sorted copy of the
+  // candidates (no comparator, no per-token objects). Candidates are the tokens heavier than a
+  // threshold, lowered 16x per pass until they include the top k, or (no top-k) hold top_p of the
+  // mass: every other token is lighter than all of them, so the cut falls among them and only
+  // they are sorted (a few dozen of a 32k vocabulary, instead of all of it on every step).
+  let m = 0;
+  let candidateMass = 0;
+  for (let threshold = 1 / 16; ; threshold = threshold > 1e-300 ? threshold / 16 : -1) {
+    m = 0;
+    candidateMass = 0;
+    for (let i = 0; i < n; i++) {
+      const v = w[i] as number;
+      if (v > threshold) {
+        sorted[m++] = v;
+        candidateMass += v;
+      }
+    }
+    if (m >= k || (k === n && candidateMass >= topP * total) || m === n) break;
+  }
+  const candidates = sorted.subarray(0, m);
+  candidates.sort(); // ascending
+  // Top-k keeps the k largest; top-p then walks them from the largest until their mass reaches
+  // top_p of the top-k mass (all of it without top-k).
   let topKMass = 0;
-  for (let j = n - 1; j >= n - k; j--) topKMass += sorted[j] as number;
-  let taken = k;
+  if (k === n) topKMass = total;
+  else for (let j = m - 1; j >= m - k; j--) topKMass += candidates[j] as number;
+  const kept = Math.min(k, m);
+  let taken = kept;
   if (topP < 1) {
     let cum = 0;
     taken = 0;
-    while (taken < k && (taken === 0 || cum < topP * topKMass)) cum += sorted[n - 1 - taken++] as number;
+    while (taken < kept && (taken === 0 || cum < topP * topKMass)) cum += candidates[m - 1 - taken++] as number;
   }
-  const cutoff = sorted[n - taken] as number;
+  const cutoff = candidates[m - taken] as number;
   let atCutoff = 0; // how many of the taken tokens have exactly the cut-off weight
-  for (let j = n - taken; j < n && sorted[j] === cutoff; j++) atCutoff++;
+  for (let j = m - taken; j < m && candidates[j] === cutoff; j++) atCutoff++;
   let mass = 0;
   for (let i = 0; i < n; i++) {
     const v = w[i] as number;

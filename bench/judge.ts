@@ -1,11 +1,22 @@
 // Benchmark: comparisons/s of our judge (every ordered pair of every prompt in one call, sorted by
 // length into batches, spread over one session replica per core, each a worker thread with one
-// intra-op thread) against the official setting, one pair per forward on a single session with ORT's
-// default threads (scripts/rank.py calls Blender.rank(..., batch_size=1); SPPO-REFERENCE 2.2 step 6,
-// 3.4), on the same mini-PairRM model (the same pairwise.onnx bytes) in the same process.
-// speedup = batch-size-1 time / our time. Not a test: run `./sppo bench judge`.
+// intra-op thread) against the official setting: one pair per forward (scripts/rank.py calls
+// Blender.rank(..., batch_size=1); SPPO-REFERENCE 2.2 step 6, 3.4), on the same mini-PairRM (same
+// weights, same token ids), same run. Two batch-size-1 peers:
+// - `official`: the official stack, PyTorch eager on CPU (the better of two thread settings)
+//   (bench/judge_torch.py), one pair per forward as CrossCompareReranker._full_predict runs it;
+//   skipped, with a message, where no python3 with torch is found;
+// - `ours_batch_1`: our own judge at batchSize 1 on one session with ORT's default threads (the
+//   same pairwise.onnx bytes), which isolates what batching and replicas add.
+// speedup = official time / our time; speedup_vs_our_batch_1 = ours_batch_1 time / our time.
+// Every peer's logits are checked against ours. Not a test: run `./sppo bench judge`.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import { compareAllPairs, createOnnxPairwiseJudge, defaultJudgeReplicas, createRng, createTokenizer, initPairwiseWeights, JUDGE_SPECIAL_TOKENS, miniPairRMConfig, buildPairwiseModel, resolvePairRMTokens, syntheticCorpus, trainBpeTokenizer, type PairwiseJudge, type PromptResponses } from '@sppo/model';
+import { compareAllPairs, createOnnxPairwiseJudge, createPairRMInputBuilder, serializePairwiseWeights, type PairwiseExample, defaultJudgeReplicas, createRng, createTokenizer, initPairwiseWeights, JUDGE_SPECIAL_TOKENS, miniPairRMConfig, buildPairwiseModel, resolvePairRMTokens, syntheticCorpus, trainBpeTokenizer, type PairwiseJudge, type PromptResponses } from '@sppo/model';
 
 const PROMPTS = 16;
 const K = 5;
@@ -35,41 +46,113 @@ async function timeIt(judge: PairwiseJudge, items: PromptResponses[]): Promise<n
   return times.sort((a, b) => a - b)[Math.floor(REPEATS / 2)] as number;
 }
 
+/** A python3 that imports torch: $SPPO_BENCH_PYTHON, python3 on PATH, /usr/bin/python3. */
+function findTorchPython(): string | undefined {
+  const candidates = [process.env.SPPO_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
+  return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+}
+
+/** The comparisons compareAllPairs sends, in its order (recorded by a judge that answers 0). */
+async function examplesOf(items: PromptResponses[]): Promise<PairwiseExample[]> {
+  const seen: PairwiseExample[] = [];
+  await compareAllPairs({ name: 'recorder', compare: async (batch) => (seen.push(...batch), batch.map(() => 0)) }, items);
+  return seen;
+}
+
+interface TorchResult {
+  ms: number[];
+  logits: number[];
+  torch: string;
+}
+
+const python = findTorchPython();
+if (python === undefined) {
+  process.stderr.write(
+    'bench judge: no python3 with PyTorch found (tried $SPPO_BENCH_PYTHON, python3, /usr/bin/python3), so the official-stack peer is skipped.\n' +
+      'Install it with: apt-get install python3-torch (or set SPPO_BENCH_PYTHON to a python with torch).\n',
+  );
+}
+const torchScript = fileURLToPath(new URL('./judge_torch.py', import.meta.url));
+const work = await mkdtemp(join(tmpdir(), 'sppo-bench-judge-'));
 const t = trainBpeTokenizer({ corpus: syntheticCorpus({ documents: 400, seed: 3 }), vocabSize: 1024, extraSpecialTokens: JUDGE_SPECIAL_TOKENS });
 const tokenizer = createTokenizer(t.tokenizerJson, t.tokenizerConfig);
-const ids = resolvePairRMTokens(tokenizer).ids;
+const tokens = resolvePairRMTokens(tokenizer);
+const ids = tokens.ids;
 const rows = [];
-for (const kind of ['short', 'long'] as const) {
-const items = workload(kind);
-const comparisons = items.reduce((n, it) => n + it.responses.length * (it.responses.length - 1), 0);
-const meanTokens = items.reduce((n, it) => n + tokenizer.encode(it.prompt).length + (2 * it.responses.reduce((m, r) => m + tokenizer.encode(r).length, 0)) / K + 6, 0) / items.length;
-for (const [hidden, layers, heads] of [[32, 2, 4], [128, 4, 4]] as const) {
-  const config = miniPairRMConfig({ vocabSize: tokenizer.vocabSize, tokenIds: ids, hiddenSize: hidden, intermediateSize: 2 * hidden, numHiddenLayers: layers, numAttentionHeads: heads, initializerRange: 0.3 });
-  const model = buildPairwiseModel(config, initPairwiseWeights(config, { seed: 1 }));
-  // The official setting: one session, ORT's default intra-op threads (the machine's cores).
-  const peer = await createOnnxPairwiseJudge({ model, tokenizer }, { batchSize: 1, replicas: 1, thread: 'main' });
-  // Ours: the defaults the judge service and `./sppo judge` get.
-  const ours = await createOnnxPairwiseJudge({ model, tokenizer });
-  const peerMs = await timeIt(peer, items);
-  const ourMs = await timeIt(ours, items);
-  // Same logits either way (float32 round-off only).
-  const [a, b] = [await peer.compare([{ prompt: 'p', candidate1: 'x y', candidate2: 'z' }]), await ours.compare([{ prompt: 'p', candidate1: 'x y', candidate2: 'z' }])];
-  await peer.close?.();
-  await ours.close?.();
-  rows.push({
-    case: `${kind} texts, mini-pairrm h${hidden} l${layers}, ${PROMPTS} prompts x K=${K}`,
-    comparisons,
-    mean_tokens_per_pair: Math.round(meanTokens),
-    parameters: [...initPairwiseWeights(config).values()].reduce((n, w) => n + w.length, 0),
-    peer: 'official setting: one pair per forward (batch_size=1), one session, default threads',
-    ours: `batches sorted by length, ${defaultJudgeReplicas()} replicas x 1 intra-op thread (${availableParallelism()} cores)`,
-    peer_comparisons_per_s: +(comparisons / (peerMs / 1000)).toFixed(1),
-    our_comparisons_per_s: +(comparisons / (ourMs / 1000)).toFixed(1),
-    peer_ms: +peerMs.toFixed(1),
-    our_ms: +ourMs.toFixed(1),
-    speedup: +(peerMs / ourMs).toFixed(2),
-    max_abs_logit_diff: Math.abs((a[0] as number) - (b[0] as number)),
-  });
+let torchVersion: string | undefined;
+try {
+  for (const kind of ['short', 'long'] as const) {
+    const items = workload(kind);
+    const examples = await examplesOf(items);
+    const pairRows = createPairRMInputBuilder({ tokenizer, tokens }).buildBatch(examples).map((x) => x.inputIds);
+    const comparisons = examples.length;
+    const meanTokens = pairRows.reduce((n, r) => n + r.length, 0) / pairRows.length;
+    for (const [hidden, layers, heads] of [[32, 2, 4], [128, 4, 4]] as const) {
+      const config = miniPairRMConfig({ vocabSize: tokenizer.vocabSize, tokenIds: ids, hiddenSize: hidden, intermediateSize: 2 * hidden, numHiddenLayers: layers, numAttentionHeads: heads, initializerRange: 0.3 });
+      const weights = initPairwiseWeights(config, { seed: 1 });
+      const model = buildPairwiseModel(config, weights);
+      // Batch size 1 on our engine: one session, ORT's default intra-op threads (the machine's cores).
+      const batch1 = await createOnnxPairwiseJudge({ model, tokenizer }, { batchSize: 1, replicas: 1, thread: 'main' });
+      // Ours: the defaults the judge service and `./sppo judge` get.
+      const ours = await createOnnxPairwiseJudge({ model, tokenizer });
+      const batch1Ms = await timeIt(batch1, items);
+      const ourMs = await timeIt(ours, items);
+      const ourLogits = await ours.compare(examples);
+      const batch1Logits = await batch1.compare(examples);
+      await batch1.close?.();
+      await ours.close?.();
+      const maxDiff = (xs: readonly number[]): number => Math.max(...xs.map((x, i) => Math.abs(x - (ourLogits[i] as number))));
+      let official: { ms: number; maxDiff: number; threads: number } | undefined;
+      if (python !== undefined) {
+        const weightsPath = join(work, `h${hidden}-l${layers}.safetensors`);
+        await writeFile(weightsPath, serializePairwiseWeights(config, weights));
+        // The peer gets the better of two thread settings: this machine's Debian torch (generic
+        // BLAS) oversubscribes the cores when OpenBLAS and torch both spawn threads.
+        const settings = [
+          { threads: availableParallelism(), env: { OPENBLAS_NUM_THREADS: '1' } },
+          { threads: 1, env: { OPENBLAS_NUM_THREADS: '1' } },
+        ];
+        for (const setting of settings) {
+          const run = spawnSync(python, [torchScript], {
+            input: JSON.stringify({ config, weights: weightsPath, rows: pairRows, threads: setting.threads, repeats: REPEATS }),
+            encoding: 'utf8',
+            env: { ...process.env, ...setting.env },
+            maxBuffer: 1 << 26,
+          });
+          if (run.status !== 0) throw new Error(`bench judge: ${torchScript} failed:\n${run.stderr}`);
+          const result = JSON.parse(run.stdout) as TorchResult;
+          torchVersion = result.torch;
+          const ms = [...result.ms].sort((a, b) => a - b)[Math.floor(REPEATS / 2)] as number;
+          if (official === undefined || ms < official.ms) official = { ms, maxDiff: maxDiff(result.logits), threads: setting.threads };
+        }
+      }
+      const perS = (ms: number): number => +(comparisons / (ms / 1000)).toFixed(1);
+      rows.push({
+        case: `${kind} texts, mini-pairrm h${hidden} l${layers}, ${PROMPTS} prompts x K=${K}`,
+        comparisons,
+        mean_tokens_per_pair: Math.round(meanTokens),
+        parameters: [...weights.values()].reduce((n, w) => n + w.length, 0),
+        ours: `batches sorted by length, ${defaultJudgeReplicas()} replicas x 1 intra-op thread (${availableParallelism()} cores)`,
+        our_comparisons_per_s: perS(ourMs),
+        our_ms: +ourMs.toFixed(1),
+        ...(official === undefined
+          ? { official: 'skipped: no python3 with torch' }
+          : {
+              official: `PyTorch ${torchVersion} eager, one pair per forward (batch_size=1), torch threads ${official.threads} (the faster of ${availableParallelism()} and 1), OPENBLAS_NUM_THREADS=1`,
+              official_comparisons_per_s: perS(official.ms),
+              official_ms: +official.ms.toFixed(1),
+              official_max_abs_logit_diff: +official.maxDiff.toExponential(2),
+              speedup: +(official.ms / ourMs).toFixed(2),
+            }),
+        ours_batch_1: 'our judge at batchSize 1: one pair per forward, one session, ORT default threads',
+        ours_batch_1_comparisons_per_s: perS(batch1Ms),
+        ours_batch_1_ms: +batch1Ms.toFixed(1),
+        ours_batch_1_max_abs_logit_diff: +maxDiff(batch1Logits).toExponential(2),
+        speedup_vs_our_batch_1: +(batch1Ms / ourMs).toFixed(2),
+      });
+    }
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
 }
-}
-console.log(JSON.stringify({ bench: 'judge', rows }, null, 2));
+console.log(JSON.stringify({ bench: 'judge', rows, environment: { cpus: availableParallelism(), node: process.version, torch: torchVersion ?? null } }, null, 2));

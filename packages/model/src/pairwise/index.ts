@@ -22,6 +22,7 @@ export { referenceEncoder, referencePairwiseHead, referencePairwiseLogit } from 
 export { buildPairwiseGraph, buildPairwiseModel, PAIRWISE_MODEL_FILE } from './onnx-model.ts';
 export type { PairwiseGraphOptions } from './onnx-model.ts';
 export { createOnnxPairwiseJudge, DEFAULT_MAX_BATCH_ATTENTION, loadPairwiseJudge, planBatches } from './onnx-judge.ts';
+export type { OnnxPairwiseJudge } from './onnx-judge.ts';
 export type { BatchPlanOptions, OnnxPairwiseJudgeOptions, PairwiseModelParts } from './onnx-judge.ts';
 export { defaultJudgeReplicas } from './runner-pool.ts';
 export { parsePreferencePair, parsePreferencePairs } from './pairs.ts';

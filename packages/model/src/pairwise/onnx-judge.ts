@@ -1,7 +1,7 @@
 /**
  * A PairwiseJudge over any ONNX model with PairRM's contract (onnx-model.ts, README.md): inputs
- * built as PairRM builds them (each distinct text tokenized once), then ONE big batch of every
- * comparison, sorted by length and cut into chunks of at most `batchSize` rows, `maxBatchTokens`
+ * built as PairRM builds them (each distinct text tokenized once, each distinct row run once), then
+ * ONE big batch of every comparison, sorted by length and cut into chunks of at most `batchSize` rows, `maxBatchTokens`
  * padded tokens and `maxBatchAttention` rows x T^2, so short pairs are not padded to long ones.
  * The chunks are spread over session replicas (runner-pool.ts). The official setting
  * (scripts/rank.py) runs one pair per forward on one session.
@@ -92,7 +92,7 @@ export async function createOnnxPairwiseJudge(
     executionProvider = 'cpu',
     intraOpNumThreads,
   }: OnnxPairwiseJudgeOptions = {},
-): Promise<PairwiseJudge> {
+): Promise<OnnxPairwiseJudge> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be an integer >= 1, got ${batchSize}`);
   const tokens = resolvePairRMTokens(tokenizer);
   const builder = createPairRMInputBuilder({
@@ -111,9 +111,26 @@ export async function createOnnxPairwiseJudge(
         `this one takes ${runner.inputNames.join(', ')}. See packages/model/src/pairwise/README.md for the contract.`,
     );
   }
+  const stats = { comparisons: 0, rowsRun: 0 };
   const compare = async (batch: readonly PairwiseExample[]): Promise<number[]> => {
-    const inputs = builder.buildBatch(batch);
+    const built = builder.buildBatch(batch);
+    // Identical rows (a prompt whose K samples repeat a response: common with small policies and
+    // short answers) are run once; `slot[i]` is row i's index among the distinct rows.
+    const distinct = new Map<string, number>();
+    const inputs: PairwiseInput[] = [];
+    const slot = built.map((input) => {
+      const key = input.inputIds.join(',');
+      let at = distinct.get(key);
+      if (at === undefined) {
+        at = inputs.length;
+        distinct.set(key, at);
+        inputs.push(input);
+      }
+      return at;
+    });
     const logits = new Array<number>(inputs.length);
+    stats.comparisons += built.length;
+    stats.rowsRun += inputs.length;
     // At least one batch per replica, so a small call still uses every core.
     const rowsPerBatch = Math.max(1, Math.min(batchSize, Math.ceil(inputs.length / runner.replicas)));
     const chunks = planBatches(inputs, { batchSize: rowsPerBatch, maxBatchTokens, maxBatchAttention });
@@ -140,9 +157,15 @@ export async function createOnnxPairwiseJudge(
         });
       },
     );
-    return logits;
+    return slot.map((at) => logits[at] as number);
   };
-  return { name, compare, close: () => runner.close() };
+  return { name, compare, close: () => runner.close(), stats };
+}
+
+/** An ONNX pairwise judge, with counters of what its forward passes did. */
+export interface OnnxPairwiseJudge extends PairwiseJudge {
+  /** Comparisons asked for, and rows actually run (identical rows run once), since creation. */
+  readonly stats: { comparisons: number; rowsRun: number };
 }
 
 /** Budgets a judge folder's config.json declares (PairRM's ranker_config names), if any. */
@@ -160,7 +183,7 @@ async function folderBudgets(dir: string): Promise<{ maxSourceTokens?: number; m
  * Loads a judge folder: pairwise.onnx + tokenizer.json + tokenizer_config.json (+ config.json for
  * the default budgets). Options override the folder's budgets.
  */
-export async function loadPairwiseJudge(dir: string, options: OnnxPairwiseJudgeOptions = {}): Promise<PairwiseJudge> {
+export async function loadPairwiseJudge(dir: string, options: OnnxPairwiseJudgeOptions = {}): Promise<OnnxPairwiseJudge> {
   let model: Uint8Array;
   try {
     model = await readFile(join(dir, PAIRWISE_MODEL_FILE));

@@ -101,6 +101,17 @@ describe('mini-PairRM forward', () => {
     }
   });
 
+  it('runs identical rows once and hands every duplicate the same logit', async () => {
+    const model = buildPairwiseModel(config, weights);
+    const judge = await createOnnxPairwiseJudge({ model, tokenizer }, { maxSourceTokens: 16, maxCandidateTokens: 12, thread: 'main', replicas: 1 });
+    const repeated = [examples[0]!, examples[1]!, examples[0]!, examples[0]!, examples[1]!];
+    const logits = await judge.compare(repeated);
+    const alone = await judge.compare([examples[0]!, examples[1]!]);
+    await judge.close?.();
+    expect(logits).toEqual([alone[0], alone[1], alone[0], alone[0], alone[1]]);
+    expect(judge.stats).toEqual({ comparisons: 7, rowsRun: 4 });
+  });
+
   it('safetensors round trip keeps every weight', () => {
     const back = parsePairwiseWeights(config, serializePairwiseWeights(config, weights));
     for (const [name, w] of weights) expect(back.get(name)).toEqual(w);

@@ -93,8 +93,9 @@ try {
       const model = buildPairwiseModel(config, weights);
       // Batch size 1 on our engine: one session, ORT's default intra-op threads (the machine's cores).
       const batch1 = await createOnnxPairwiseJudge({ model, tokenizer }, { batchSize: 1, replicas: 1, thread: 'main' });
-      // Ours: the defaults the judge service and `./sppo judge` get.
-      const ours = await createOnnxPairwiseJudge({ model, tokenizer });
+      // Ours: the defaults the judge service and `./sppo judge` get (loadPairwiseJudge passes the
+      // folder's hidden size, which sizes CPU batches).
+      const ours = await createOnnxPairwiseJudge({ model, tokenizer }, { hiddenSize: config.hidden_size });
       const batch1Ms = await timeIt(batch1, items);
       const ourMs = await timeIt(ours, items);
       const ourLogits = await ours.compare(examples);

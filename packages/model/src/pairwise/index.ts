@@ -21,7 +21,7 @@ export type { PairwiseGraphInputs, PairwiseParamTensors } from './encoder.ts';
 export { referenceEncoder, referencePairwiseHead, referencePairwiseLogit } from './reference.ts';
 export { buildPairwiseGraph, buildPairwiseModel, PAIRWISE_MODEL_FILE } from './onnx-model.ts';
 export type { PairwiseGraphOptions } from './onnx-model.ts';
-export { createOnnxPairwiseJudge, DEFAULT_MAX_BATCH_ATTENTION, loadPairwiseJudge, planBatches } from './onnx-judge.ts';
+export { createOnnxPairwiseJudge, DEFAULT_MAX_BATCH_ATTENTION, defaultMaxBatchAttention, loadPairwiseJudge, planBatches } from './onnx-judge.ts';
 export type { OnnxPairwiseJudge } from './onnx-judge.ts';
 export type { BatchPlanOptions, OnnxPairwiseJudgeOptions, PairwiseModelParts } from './onnx-judge.ts';
 export { defaultJudgeReplicas } from './runner-pool.ts';

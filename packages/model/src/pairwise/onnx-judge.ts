@@ -29,8 +29,11 @@ export interface OnnxPairwiseJudgeOptions {
   batchSize?: number;
   /** Cap on rows x padded length per forward. */
   maxBatchTokens?: number;
-  /** Cap on rows x T^2 per forward (the attention scores of one head); see planBatches. */
+  /** Cap on rows x T^2 per forward (the attention scores of one head); see planBatches. Default:
+   *  `defaultMaxBatchAttention(executionProvider, hiddenSize)`. */
   maxBatchAttention?: number;
+  /** The model's hidden size, when known (a mini-PairRM folder's config.json): sizes CPU batches. */
+  hiddenSize?: number;
   /**
    * Session replicas, each in a worker thread with its own session, splitting the batches between
    * them (runner-pool.ts); default one per core on the CPU, 1 on an accelerator. 1 = a single
@@ -45,10 +48,23 @@ export interface OnnxPairwiseJudgeOptions {
 }
 
 /**
- * Default cap on rows x T^2 per forward: on a 2-core CPU (bench/judge.ts) batches of long pairs ran
- * fastest at about this size (e.g. 4 rows of 128 tokens), short pairs still get 32 rows.
+ * Cap on rows x T^2 per forward for a model of unknown width on the CPU: on a 2-core CPU
+ * (bench/judge.ts) batches of long pairs of a hidden-size-128 judge ran fastest at about this size
+ * (4 rows of 128 tokens); short pairs still get 32 rows.
  */
 export const DEFAULT_MAX_BATCH_ATTENTION = 65_536;
+
+/**
+ * The CPU cap scales as 1 / hidden size, i.e. rows x T^2 x H (one layer's attention work) stays
+ * under 2^23: measured best caps for 128-token pairs on 2 cores were 262144 at H = 32, 131072-262144
+ * at H = 64 and 65536 at H = 128 (1.2-1.6x faster than one fixed cap). Wide models end at one row
+ * per batch on the CPU, where one long row already keeps the GEMMs busy. Accelerators get no cap:
+ * their batches should be as large as memory allows.
+ */
+export function defaultMaxBatchAttention(executionProvider = 'cpu', hiddenSize?: number): number {
+  if (executionProvider !== 'cpu') return Infinity;
+  return hiddenSize === undefined || !(hiddenSize > 0) ? DEFAULT_MAX_BATCH_ATTENTION : Math.max(1, Math.round(2 ** 23 / hiddenSize));
+}
 
 export interface BatchPlanOptions {
   batchSize: number;
@@ -86,7 +102,8 @@ export async function createOnnxPairwiseJudge(
     maxCandidateTokens,
     batchSize = 32,
     maxBatchTokens = 16_384,
-    maxBatchAttention = DEFAULT_MAX_BATCH_ATTENTION,
+    maxBatchAttention: attentionCap,
+    hiddenSize,
     replicas,
     thread = 'worker',
     executionProvider = 'cpu',
@@ -94,6 +111,7 @@ export async function createOnnxPairwiseJudge(
   }: OnnxPairwiseJudgeOptions = {},
 ): Promise<OnnxPairwiseJudge> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batchSize must be an integer >= 1, got ${batchSize}`);
+  const maxBatchAttention = attentionCap ?? defaultMaxBatchAttention(executionProvider, hiddenSize);
   const tokens = resolvePairRMTokens(tokenizer);
   const builder = createPairRMInputBuilder({
     tokenizer,
@@ -168,14 +186,15 @@ export interface OnnxPairwiseJudge extends PairwiseJudge {
   readonly stats: { comparisons: number; rowsRun: number };
 }
 
-/** Budgets a judge folder's config.json declares (PairRM's ranker_config names), if any. */
-async function folderBudgets(dir: string): Promise<{ maxSourceTokens?: number; maxCandidateTokens?: number }> {
+/** Budgets (PairRM's ranker_config names) and hidden size a judge folder's config.json declares, if any. */
+async function folderBudgets(dir: string): Promise<{ maxSourceTokens?: number; maxCandidateTokens?: number; hiddenSize?: number }> {
   const text = await readFile(join(dir, 'config.json'), 'utf8').catch(() => undefined);
   if (text === undefined) return {};
   const json = JSON.parse(text) as Record<string, unknown>;
-  const out: { maxSourceTokens?: number; maxCandidateTokens?: number } = {};
+  const out: { maxSourceTokens?: number; maxCandidateTokens?: number; hiddenSize?: number } = {};
   if (typeof json['source_maxlength'] === 'number') out.maxSourceTokens = json['source_maxlength'];
   if (typeof json['candidate_maxlength'] === 'number') out.maxCandidateTokens = json['candidate_maxlength'];
+  if (typeof json['hidden_size'] === 'number') out.hiddenSize = json['hidden_size'];
   return out;
 }
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createTokenizer } from '../tokenizer.ts';
 import { JUDGE_SPECIAL_TOKENS, trainBpeTokenizer } from '../tokenizer-train.ts';
 import { miniPairRMConfig, pairwiseParameterShapes } from './config.ts';
-import { createOnnxPairwiseJudge, planBatches } from './onnx-judge.ts';
+import { createOnnxPairwiseJudge, defaultMaxBatchAttention, planBatches } from './onnx-judge.ts';
 import { buildPairwiseGraph, buildPairwiseModel } from './onnx-model.ts';
 import { collatePairwiseInputs, createPairRMInputBuilder, resolvePairRMTokens, type PairwiseInput } from './inputs.ts';
 import { referenceEncoder, referencePairwiseHead, referencePairwiseLogit } from './reference.ts';
@@ -126,6 +126,13 @@ describe('planBatches', () => {
     expect(planBatches(inputs, { batchSize: 3, maxBatchTokens: 1000 })).toEqual([[0, 3, 2], [5, 1, 4]]);
     expect(planBatches(inputs, { batchSize: 8, maxBatchTokens: 80 })).toEqual([[0, 3, 2, 5], [1], [4]]);
     expect(planBatches(inputs, { batchSize: 1, maxBatchTokens: 80 })).toHaveLength(6);
+  });
+
+  it('sizes the default attention cap by hidden size on the CPU, and leaves accelerators uncapped', () => {
+    expect(defaultMaxBatchAttention('cpu', 32)).toBe(262_144);
+    expect(defaultMaxBatchAttention('cpu', 128)).toBe(65_536);
+    expect(defaultMaxBatchAttention('cpu')).toBe(65_536);
+    expect(defaultMaxBatchAttention('cuda', 128)).toBe(Infinity);
   });
 
   it('caps rows x T^2 (attention size), never below one row', () => {

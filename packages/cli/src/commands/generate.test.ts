@@ -60,6 +60,14 @@ describe('generate', () => {
     expect(a).toEqual(b);
   });
 
+  it('gives the same rows whatever the number of engine replicas', async () => {
+    const prompts = 'first prompt\nsecond prompt\nthird prompt\n';
+    const one = await generate('r.txt', prompts, ['--n=3', '--replicas=1', '--temperature=1']);
+    const two = await generate('r.txt', prompts, ['--n=3', '--replicas=2', '--threads=1', '--temperature=1']);
+    expect(two).toEqual(one);
+    await expect(generate('r.txt', prompts, ['--replicas=0'])).rejects.toThrow(/--replicas must be an integer >= 1/);
+  });
+
   it('refuses bad options, a missing model and over-long prompts with usage errors', async () => {
     await writeFile(join(dir, 'one.txt'), 'hello\n');
     const call = (extra: string[]) => runGenerate(['--model', model, '--prompts', join(dir, 'one.txt'), ...extra]);

@@ -12,15 +12,15 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { chatMessageSchema, parseJsonl, parseRunConfig, toJsonl, ValidationError } from '@sppo/core';
 import { engineBackend, generateRows, type PromptInput } from '@sppo/generator';
-import { createSamplingEngine, isSamplingError, MAX_SEED, type SamplingEngine } from '@sppo/model';
+import { createParallelSamplingEngine, isSamplingError, MAX_SEED, type SamplingEngine } from '@sppo/model';
 import { z } from 'zod';
 import { parseArgs, rejectUnknown, requireOption, type ParsedArgs } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
 const USAGE =
   './sppo generate --model DIR --prompts FILE [--n K] [--temperature T] [--top-p P] [--top-k K] [--max-new-tokens N] [--seed S] ' +
-  '[--stop STR | --stop=\'["a","b"]\'] [--out FILE] [--raw] [--batch-size N] [--threads N] [--execution-provider cpu|cuda|webgpu]';
-const OPTIONS = ['model', 'prompts', 'n', 'temperature', 'top-p', 'top-k', 'max-new-tokens', 'seed', 'stop', 'out', 'batch-size', 'threads', 'execution-provider'];
+  '[--stop STR | --stop=\'["a","b"]\'] [--out FILE] [--raw] [--batch-size N] [--replicas N] [--threads N] [--execution-provider cpu|cuda|webgpu]';
+const OPTIONS = ['model', 'prompts', 'n', 'temperature', 'top-p', 'top-k', 'max-new-tokens', 'seed', 'stop', 'out', 'batch-size', 'replicas', 'threads', 'execution-provider'];
 /** The official per-sample seed stride: sample k uses seed + 50*k (scripts/generate.py). */
 const SEED_STRIDE = 50;
 
@@ -116,15 +116,19 @@ export async function runGenerate(argv: string[]): Promise<number> {
   };
   const batchSize = numberOption(args, 'batch-size', 256, { integer: true, min: 1 });
   const threads = args.options.get('threads') === undefined ? undefined : numberOption(args, 'threads', 1, { integer: true, min: 1 });
+  // Engine replicas (worker threads), as the generator service runs them: one per core on the CPU.
+  // Rows are independent, so the replica count never changes the text.
+  const replicas = args.options.get('replicas') === undefined ? undefined : numberOption(args, 'replicas', 1, { integer: true, min: 1, max: 64 });
   const out = args.options.get('out');
   const prompts = await readPrompts(promptsPath);
 
   let engine: SamplingEngine;
   try {
-    engine = await createSamplingEngine({
+    engine = await createParallelSamplingEngine({
       modelDir,
       maxBatchSize: batchSize,
       executionProvider: args.options.get('execution-provider') ?? defaults.execution_provider,
+      ...(replicas === undefined ? {} : { replicas }),
       ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
     });
   } catch (e) {

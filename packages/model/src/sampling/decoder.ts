@@ -138,14 +138,16 @@ function describeDecoder(session: ort.InferenceSession, executionProvider: strin
   // (a full KV-cache copy and fresh pages on every step); 2-19% per step on the bench model.
   const slabs: { key: Float32Array; value: Float32Array }[][] = [[], []];
   let logitsSlab = new Float32Array(0);
-  const view = (set: number, layer: number, kind: 'key' | 'value', past: Float32Array, length: number): Float32Array => {
+  const view = (layer: number, kind: 'key' | 'value', past: Float32Array, length: number): Float32Array => {
     const sets = slabs.map((s) => s[layer] ?? (s[layer] = { key: new Float32Array(0), value: new Float32Array(0) }));
     // The set whose buffer the past does not live in (the past may also be a fresh array).
-    const pick = sets[set]?.[kind].buffer === past.buffer ? 1 - set : set;
-    const slot = sets[pick] as { key: Float32Array; value: Float32Array };
+    const slot = (sets[0]?.[kind].buffer === past.buffer ? sets[1] : sets[0]) as { key: Float32Array; value: Float32Array };
     if (slot[kind].length < length) slot[kind] = new Float32Array(Math.ceil(length * 1.25));
     return slot[kind].subarray(0, length);
   };
+  // An export whose outputs do not have the shapes above (present = past + new) makes ORT refuse
+  // preallocated outputs: the session then falls back to ORT's own outputs for good.
+  let preallocate = true;
 
   return {
     numLayers,
@@ -171,7 +173,7 @@ function describeDecoder(session: ort.InferenceSession, executionProvider: strin
       const presentLength = batch * kvHeads * total * dim;
       const fetches: Record<string, ort.Tensor | null> = {};
       // A prefill (no past) gets outputs of its own: chunked prefills are concatenated afterwards.
-      const reuse = past.length > 0;
+      const reuse = preallocate && past.length > 0;
       const preallocated = Array.from({ length: numLayers }, (_, i) => {
         const pastLayer = past.layers[i] as KvCache['layers'][number];
         if (!reuse) {
@@ -179,8 +181,8 @@ function describeDecoder(session: ort.InferenceSession, executionProvider: strin
           fetches[`present.${i}.value`] = null;
           return undefined;
         }
-        const key = view(0, i, 'key', pastLayer.key, presentLength);
-        const value = view(0, i, 'value', pastLayer.value, presentLength);
+        const key = view(i, 'key', pastLayer.key, presentLength);
+        const value = view(i, 'value', pastLayer.value, presentLength);
         fetches[`present.${i}.key`] = new ort.Tensor('float32', key, presentDims);
         fetches[`present.${i}.value`] = new ort.Tensor('float32', value, presentDims);
         return { key, value };
@@ -191,7 +193,15 @@ function describeDecoder(session: ort.InferenceSession, executionProvider: strin
         if (logitsSlab.length < batch * vocabSize) logitsSlab = new Float32Array(batch * vocabSize);
         fetches.logits = new ort.Tensor('float32', logitsSlab.subarray(0, batch * vocabSize), [batch, 1, vocabSize]);
       } else fetches.logits = null;
-      const out = await session.run(feeds, fetches);
+      let out: ort.InferenceSession.ReturnType;
+      try {
+        out = await session.run(feeds, fetches);
+      } catch (e) {
+        if (!reuse) throw e;
+        preallocate = false;
+        preallocated.fill(undefined);
+        out = await session.run(feeds);
+      }
       const logits = out.logits;
       if (logits === undefined) throw new Error('the model returned no logits');
       const vocab = logits.dims[2] as number;
@@ -210,7 +220,9 @@ function describeDecoder(session: ort.InferenceSession, executionProvider: strin
             value: out[`present.${i}.value`]?.data as Float32Array,
           },
       );
-      return { lastLogits, vocab, present: { layers, batch, heads: kvHeads, length: total, headDim: dim } };
+      // ORT's own outputs say their length (an export may keep a fixed or windowed cache).
+      const length = preallocated[0] === undefined ? (out['present.0.key']?.dims[2] ?? total) : total;
+      return { lastLogits, vocab, present: { layers, batch, heads: kvHeads, length, headDim: dim } };
     },
     close: () => session.release(),
   };

@@ -12,11 +12,29 @@
 // Every peer's logits are checked against ours. Not a test: run `./sppo bench judge`.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { availableParallelism } from 'node:os';
-import { compareAllPairs, createOnnxPairwiseJudge, createPairRMInputBuilder, serializePairwiseWeights, type PairwiseExample, defaultJudgeReplicas, createRng, createTokenizer, initPairwiseWeights, JUDGE_SPECIAL_TOKENS, miniPairRMConfig, buildPairwiseModel, resolvePairRMTokens, syntheticCorpus, trainBpeTokenizer, type PairwiseJudge, type PromptResponses } from '@sppo/model';
+import {
+  buildPairwiseModel,
+  compareAllPairs,
+  createOnnxPairwiseJudge,
+  createPairRMInputBuilder,
+  createRng,
+  createTokenizer,
+  defaultJudgeReplicas,
+  initPairwiseWeights,
+  JUDGE_SPECIAL_TOKENS,
+  miniPairRMConfig,
+  resolvePairRMTokens,
+  serializePairwiseWeights,
+  syntheticCorpus,
+  trainBpeTokenizer,
+  type PairwiseExample,
+  type PairwiseJudge,
+  type PromptResponses,
+} from '@sppo/model';
+import { findTorchPython } from './torch-python.ts';
 
 const PROMPTS = 16;
 const K = 5;
@@ -44,12 +62,6 @@ async function timeIt(judge: PairwiseJudge, items: PromptResponses[]): Promise<n
     times.push(performance.now() - t);
   }
   return times.sort((a, b) => a - b)[Math.floor(REPEATS / 2)] as number;
-}
-
-/** A python3 that imports torch: $SPPO_BENCH_PYTHON, python3 on PATH, /usr/bin/python3. */
-function findTorchPython(): string | undefined {
-  const candidates = [process.env.SPPO_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
-  return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 }
 
 /** The comparisons compareAllPairs sends, in its order (recorded by a judge that answers 0). */

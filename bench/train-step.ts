@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { countParameters, createRng, initializeWeights, llamaConfigToJson, presetConfig, serializeWeights, type LlamaConfig } from '@sppo/model';
+import { findTorchPython } from './torch-python.ts';
 import type { InitMessage, Message, Reply } from './train-step/protocol.ts';
 
 interface BenchCase {
@@ -93,11 +94,6 @@ function startChild(command: string, args: string[], env: NodeJS.ProcessEnv, lab
 
 // ---------------------------------------------------------------------------------------------
 // Orchestrator.
-
-function findTorchPython(): string | undefined {
-  const candidates = [process.env.SPPO_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => !!c);
-  return candidates.find((py) => spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
-}
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,8 +1,9 @@
 /**
  * A PairwiseJudge over any ONNX model with PairRM's contract (onnx-model.ts, README.md): inputs
- * built as PairRM builds them (each distinct text tokenized once, each distinct row run once), then
- * ONE big batch of every comparison, sorted by length and cut into chunks of at most `batchSize` rows, `maxBatchTokens`
- * padded tokens and `maxBatchAttention` rows x T^2, so short pairs are not padded to long ones.
+ * built as PairRM builds them (each distinct text tokenized once, each distinct row run once),
+ * then ONE big batch of every comparison, sorted by length and cut into chunks of at most
+ * `batchSize` rows, `maxBatchTokens` padded tokens and `maxBatchAttention` rows x T^2, so short
+ * pairs are not padded to long ones.
  * The chunks are spread over session replicas (runner-pool.ts). The official setting
  * (scripts/rank.py) runs one pair per forward on one session.
  */

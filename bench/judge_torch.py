@@ -17,30 +17,14 @@ Protocol: one JSON object on stdin:
 and one JSON object on stdout: {"ms": [R totals], "logits": [one per row]}.
 """
 import json
-import struct
 import sys
 import time
 
 import torch
 
+from torch_safetensors import read_safetensors
+
 SEGMENTS = 4
-
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        data = f.read()
-    (n,) = struct.unpack('<Q', data[:8])
-    header = json.loads(data[8:8 + n])
-    base = 8 + n
-    out = {}
-    for name, entry in header.items():
-        if name == '__metadata__':
-            continue
-        if entry['dtype'] != 'F32':
-            raise ValueError(f'{name}: only F32 tensors are expected, got {entry["dtype"]}')
-        start, end = entry['data_offsets']
-        out[name] = torch.frombuffer(bytearray(data[base + start:base + end]), dtype=torch.float32).reshape(entry['shape'])
-    return out
 
 
 class MiniPairRM(torch.nn.Module):

@@ -17,13 +17,14 @@ import json
 import math
 import os
 import resource
-import struct
 import sys
 import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from torch_safetensors import read_safetensors
 
 
 def rss_mb():
@@ -33,24 +34,6 @@ def rss_mb():
 
 def maxrss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        data = f.read()
-    (n,) = struct.unpack('<Q', data[:8])
-    header = json.loads(data[8:8 + n])
-    base = 8 + n
-    out = {}
-    for name, entry in header.items():
-        if name == '__metadata__':
-            continue
-        if entry['dtype'] != 'F32':
-            raise ValueError(f'{name}: only F32 tensors are expected, got {entry["dtype"]}')
-        start, end = entry['data_offsets']
-        t = torch.frombuffer(bytearray(data[base + start:base + end]), dtype=torch.float32)
-        out[name] = t.reshape(entry['shape'])
-    return out
 
 
 class RMSNorm(nn.Module):

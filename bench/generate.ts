@@ -10,10 +10,11 @@
 // ORT's default threads, main thread) is reported beside it. Latency to first token = a call with
 // max_new_tokens = 1 (median of 3). Engines alternate over two rounds of child processes and
 // keep their best round. speedup = peer time / our time. Not a test:
-// `./sppo bench generate` (or ./sppo exec node bench/generate.ts).
+// `./sppo bench generate` (or ./sppo exec node bench/generate.ts); `--execution-provider=cuda`
+// (or webgpu) runs both engines there, ours with one replica (see defaultReplicas).
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -40,6 +41,12 @@ const SAMPLING = { temperature: 0.7, topP: 0.9 };
 
 type EngineKind = 'ours' | 'ours-1' | 'peer';
 
+function arg(name: string): string | undefined {
+  return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+/** Where both engines run: 'cpu' (default), 'cuda' or 'webgpu' where this host has them. */
+const executionProvider = arg('execution-provider') ?? 'cpu';
+
 interface ChildResult {
   engine: EngineKind;
   rows: number;
@@ -59,7 +66,7 @@ async function timed(fn: () => Promise<number>): Promise<{ ms: number; tokens: n
 
 /** 'ours': replicas over the cores (the service default); 'ours-1': one session on the main thread. */
 async function runOurs(dir: string, prompts: number[][], kind: 'ours' | 'ours-1'): Promise<Omit<ChildResult, 'engine' | 'peak_rss_mb'>> {
-  const engine = kind === 'ours' ? await createParallelSamplingEngine({ modelDir: dir }) : await createSamplingEngine({ modelDir: dir });
+  const engine = kind === 'ours' ? await createParallelSamplingEngine({ modelDir: dir, executionProvider }) : await createSamplingEngine({ modelDir: dir, executionProvider });
   const rows = prompts.flatMap((prompt) => Array.from({ length: K }, (_, k) => ({ prompt, seed: 50 * k })));
   const run = async (maxNewTokens: number): Promise<number> => {
     const out = await engine.generate(rows, { ...SAMPLING, maxNewTokens, ignoreEos: true });
@@ -77,7 +84,7 @@ async function runOurs(dir: string, prompts: number[][], kind: 'ours' | 'ours-1'
 async function runPeer(dir: string, prompts: number[][]): Promise<Omit<ChildResult, 'engine' | 'peak_rss_mb'>> {
   const { AutoModelForCausalLM, Tensor, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
-  const model = await AutoModelForCausalLM.from_pretrained(dir, { subfolder: '', model_file_name: 'model', dtype: 'fp32' });
+  const model = await AutoModelForCausalLM.from_pretrained(dir, { subfolder: '', model_file_name: 'model', dtype: 'fp32', device: executionProvider as 'cpu' });
   // Each prompt K times, left-padded (HF's num_return_sequences expansion).
   const rows = prompts.flatMap((p) => Array.from({ length: K }, () => p));
   const width = Math.max(...rows.map((r) => r.length));
@@ -135,7 +142,7 @@ async function main(): Promise<void> {
     const self = fileURLToPath(import.meta.url);
     const run = (engine: EngineKind, batch: number): ChildResult =>
       JSON.parse(
-        execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', self, `--child=${engine}`, `--dir=${dir}`, `--prompts=${promptsFile}`, `--batch=${batch}`], {
+        execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', self, `--child=${engine}`, `--dir=${dir}`, `--prompts=${promptsFile}`, `--batch=${batch}`, `--execution-provider=${executionProvider}`], {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'inherit'],
           maxBuffer: 1 << 20,
@@ -163,10 +170,10 @@ async function main(): Promise<void> {
         prompt_tokens: `${Math.min(...promptTokens)}-${Math.max(...promptTokens)}`,
         generated_tokens: ours.tokens,
         parameters: params,
-        peer: '@huggingface/transformers 4.3.1 generate (same model.onnx, onnxruntime-node 1.30 CPU)',
+        peer: `@huggingface/transformers 4.3.1 generate (same model.onnx, onnxruntime-node 1.30, ${executionProvider})`,
         peer_tokens_per_s: Math.round(peer.tokens / (peer.ms / 1000)),
         our_tokens_per_s: Math.round(ours.tokens / (ours.ms / 1000)),
-        our_replicas: defaultReplicas(),
+        our_replicas: defaultReplicas(executionProvider),
         our_single_session_tokens_per_s: Math.round(single.tokens / (single.ms / 1000)),
         peer_ms: Math.round(peer.ms),
         our_ms: Math.round(ours.ms),
@@ -178,13 +185,12 @@ async function main(): Promise<void> {
         single_session_speedup: +(peer.ms / single.ms).toFixed(2),
       });
     }
-    console.log(JSON.stringify({ bench: 'generate', rows }, null, 2));
+    console.log(JSON.stringify({ bench: 'generate', rows, environment: { execution_provider: executionProvider, cpus: availableParallelism(), node: process.version } }, null, 2));
   } finally {
     await rm(root, { recursive: true, force: true });
   }
 }
 
-const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const childEngine = arg('child');
 if (childEngine === 'ours' || childEngine === 'ours-1' || childEngine === 'peer') await child(childEngine, arg('dir') as string, arg('prompts') as string, Number(arg('batch')));
 else await main();

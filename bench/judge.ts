@@ -9,7 +9,8 @@
 // - `ours_batch_1`: our own judge at batchSize 1 on one session with ORT's default threads (the
 //   same pairwise.onnx bytes), which isolates what batching and replicas add.
 // speedup = official time / our time; speedup_vs_our_batch_1 = ours_batch_1 time / our time.
-// Every peer's logits are checked against ours. Not a test: run `./sppo bench judge`.
+// Every peer's logits are checked against ours. Not a test: run `./sppo bench judge`
+// (`--execution-provider=cuda` runs our judges there and the PyTorch peer on CUDA, if it has it).
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -77,6 +78,12 @@ interface TorchResult {
   torch: string;
 }
 
+/** Where our judge runs: 'cpu' (default), 'cuda' or 'webgpu' (`--execution-provider=NAME`). */
+const executionProvider = process.argv.find((a) => a.startsWith('--execution-provider='))?.slice('--execution-provider='.length) ?? 'cpu';
+/** The PyTorch peer runs on the same kind of device: the CPU, or CUDA for 'cuda'. */
+const torchDevice = executionProvider === 'cpu' ? 'cpu' : executionProvider === 'cuda' ? 'cuda' : undefined;
+/** judge_torch.py's exit status when the device it was asked for is not there. */
+const NO_DEVICE_EXIT = 3;
 const python = findTorchPython();
 if (python === undefined) {
   process.stderr.write(
@@ -104,10 +111,10 @@ try {
       const weights = initPairwiseWeights(config, { seed: 1 });
       const model = buildPairwiseModel(config, weights);
       // Batch size 1 on our engine: one session, ORT's default intra-op threads (the machine's cores).
-      const batch1 = await createOnnxPairwiseJudge({ model, tokenizer }, { batchSize: 1, replicas: 1, thread: 'main' });
+      const batch1 = await createOnnxPairwiseJudge({ model, tokenizer }, { batchSize: 1, replicas: 1, thread: 'main', executionProvider });
       // Ours: the defaults the judge service and `./sppo judge` get (loadPairwiseJudge passes the
       // folder's hidden size, which sizes CPU batches).
-      const ours = await createOnnxPairwiseJudge({ model, tokenizer }, { hiddenSize: config.hidden_size });
+      const ours = await createOnnxPairwiseJudge({ model, tokenizer }, { hiddenSize: config.hidden_size, executionProvider });
       const batch1Ms = await timeIt(batch1, items);
       const ourMs = await timeIt(ours, items);
       const ourLogits = await ours.compare(examples);
@@ -116,22 +123,28 @@ try {
       await ours.close?.();
       const maxDiff = (xs: readonly number[]): number => Math.max(...xs.map((x, i) => Math.abs(x - (ourLogits[i] as number))));
       let official: { ms: number; maxDiff: number; threads: number } | undefined;
-      if (python !== undefined) {
+      let officialSkipped = python === undefined ? 'skipped: no python3 with torch' : undefined;
+      if (python !== undefined && torchDevice === undefined) officialSkipped = `skipped: no PyTorch peer on ${executionProvider}`;
+      if (python !== undefined && torchDevice !== undefined) {
         const weightsPath = join(work, `h${hidden}-l${layers}.safetensors`);
         await writeFile(weightsPath, serializePairwiseWeights(config, weights));
-        // The peer gets the better of two thread settings: this machine's Debian torch (generic
-        // BLAS) oversubscribes the cores when OpenBLAS and torch both spawn threads.
+        // On the CPU the peer gets the better of two thread settings: this machine's Debian torch
+        // (generic BLAS) oversubscribes the cores when OpenBLAS and torch both spawn threads.
         const settings = [
           { threads: availableParallelism(), env: { OPENBLAS_NUM_THREADS: '1' } },
-          { threads: 1, env: { OPENBLAS_NUM_THREADS: '1' } },
+          ...(torchDevice === 'cpu' ? [{ threads: 1, env: { OPENBLAS_NUM_THREADS: '1' } }] : []),
         ];
         for (const setting of settings) {
           const run = spawnSync(python, [torchScript], {
-            input: JSON.stringify({ config, weights: weightsPath, rows: pairRows, threads: setting.threads, repeats: REPEATS }),
+            input: JSON.stringify({ config, weights: weightsPath, rows: pairRows, threads: setting.threads, repeats: REPEATS, device: torchDevice }),
             encoding: 'utf8',
             env: { ...process.env, ...setting.env },
             maxBuffer: 1 << 26,
           });
+          if (run.status === NO_DEVICE_EXIT) {
+            officialSkipped = `skipped: ${run.stderr.trim()}`;
+            break;
+          }
           if (run.status !== 0) throw new Error(`bench judge: ${torchScript} failed:\n${run.stderr}`);
           const result = JSON.parse(run.stdout) as TorchResult;
           torchVersion = result.torch;
@@ -145,13 +158,16 @@ try {
         comparisons,
         mean_tokens_per_pair: Math.round(meanTokens),
         parameters: [...weights.values()].reduce((n, w) => n + w.length, 0),
-        ours: `batches sorted by length, ${defaultJudgeReplicas()} replicas x 1 intra-op thread (${availableParallelism()} cores)`,
+        ours: executionProvider === 'cpu' ? `batches sorted by length, ${defaultJudgeReplicas()} replicas x 1 intra-op thread (${availableParallelism()} cores)` : `batches sorted by length, one session on ${executionProvider}`,
         our_comparisons_per_s: perS(ourMs),
         our_ms: +ourMs.toFixed(1),
         ...(official === undefined
-          ? { official: 'skipped: no python3 with torch' }
+          ? { official: officialSkipped }
           : {
-              official: `PyTorch ${torchVersion} eager, one pair per forward (batch_size=1), torch threads ${official.threads} (the faster of ${availableParallelism()} and 1), OPENBLAS_NUM_THREADS=1`,
+              official:
+                torchDevice === 'cpu'
+                  ? `PyTorch ${torchVersion} eager, one pair per forward (batch_size=1), torch threads ${official.threads} (the faster of ${availableParallelism()} and 1), OPENBLAS_NUM_THREADS=1`
+                  : `PyTorch ${torchVersion} eager on ${torchDevice}, float32, one pair per forward (batch_size=1)`,
               official_comparisons_per_s: perS(official.ms),
               official_ms: +official.ms.toFixed(1),
               official_max_abs_logit_diff: +official.maxDiff.toExponential(2),
@@ -168,4 +184,4 @@ try {
 } finally {
   await rm(work, { recursive: true, force: true });
 }
-console.log(JSON.stringify({ bench: 'judge', rows, environment: { cpus: availableParallelism(), node: process.version, torch: torchVersion ?? null } }, null, 2));
+console.log(JSON.stringify({ bench: 'judge', rows, environment: { execution_provider: executionProvider, cpus: availableParallelism(), node: process.version, torch: torchVersion ?? null } }, null, 2));

@@ -13,8 +13,9 @@ Like DebertaV2PairRM it runs the whole last layer and then picks the marker rows
 
 Protocol: one JSON object on stdin:
   {"config": {...mini-PairRM config.json...}, "weights": PATH (safetensors, F32),
-   "rows": [[token ids of one pair], ...], "threads": N, "repeats": R}
-and one JSON object on stdout: {"ms": [R totals], "logits": [one per row]}.
+   "rows": [[token ids of one pair], ...], "threads": N, "repeats": R, "device": "cpu" | "cuda"}
+and one JSON object on stdout: {"ms": [R totals], "logits": [one per row]}. Exit status 3 (with a
+line on stderr) when the device is not available.
 """
 import json
 import sys
@@ -52,7 +53,7 @@ class MiniPairRM(torch.nn.Module):
         B, T = input_ids.shape
         segment = torch.clamp(torch.cumsum((input_ids == c['cls_token_id']).long(), dim=1), max=SEGMENTS - 1)
         x = w['model.embed_tokens.weight'][input_ids] + w['model.embed_segments.weight'][segment]
-        freqs = torch.outer(torch.arange(T, dtype=torch.float32), self.inv_freq)
+        freqs = torch.outer(torch.arange(T, dtype=torch.float32, device=input_ids.device), self.inv_freq)
         emb = torch.cat((freqs, freqs), dim=-1)
         cos, sin = emb.cos(), emb.sin()
         heads = lambda t: t.view(B, T, self.heads, self.hd).transpose(1, 2)
@@ -84,17 +85,25 @@ class MiniPairRM(torch.nn.Module):
 
 def main():
     request = json.loads(sys.stdin.read())
+    device = request.get('device', 'cpu')
+    if device == 'cuda' and not torch.cuda.is_available():
+        print(f'this PyTorch ({torch.__version__}) has no CUDA device', file=sys.stderr)
+        sys.exit(3)
     torch.set_num_threads(int(request['threads']))
-    model = MiniPairRM(request['config'], read_safetensors(request['weights'])).eval()
-    rows = [torch.tensor([ids], dtype=torch.long) for ids in request['rows']]
+    weights = {name: t.to(device) for name, t in read_safetensors(request['weights']).items()}
+    model = MiniPairRM(request['config'], weights).to(device).eval()
+    rows = [torch.tensor([ids], dtype=torch.long, device=device) for ids in request['rows']]
+    sync = torch.cuda.synchronize if device == 'cuda' else (lambda: None)
     logits = []
     totals = []
     with torch.no_grad():
         for ids in rows[:4]:
             model(ids)  # warm-up
         for _ in range(int(request['repeats'])):
+            sync()
             start = time.perf_counter()
             out = [model(ids) for ids in rows]  # one pair per forward: batch_size=1
+            sync()
             totals.append((time.perf_counter() - start) * 1000)
             logits = [float(o[0]) for o in out]
     json.dump({'ms': totals, 'logits': logits, 'torch': torch.__version__}, sys.stdout)

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { createGraph } from './builder.ts';
 import { readModelInputs } from './proto-read.ts';
-import { createSession } from './session.ts';
+import { createSession, executionProviderStartError } from './session.ts';
 
 const { onnx } = onnxProto;
 
@@ -132,5 +132,14 @@ describe('gradients: contract and errors', () => {
     const g = createGraph({ name: 'ep' });
     g.output('y', g.neg(g.input('x', [1])));
     await expect(createSession(g.toModel(), { executionProvider: 'nope' })).rejects.toThrow(/"nope" is not available.*Available: .*cpu/);
+  });
+
+  it('explains a listed execution provider that cannot start, and leaves other errors alone', () => {
+    const cuda = executionProviderStartError('cuda', new Error('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library'));
+    expect(cuda?.message).toMatch(/"cuda" could not start on this host \(.*Failed to load shared library\)\. It needs an NVIDIA GPU with the CUDA 12.*Providers that start without extra libraries: .*cpu/);
+    const webgpu = executionProviderStartError('webgpu', new Error('Failed to get a WebGPU adapter: No supported adapters'));
+    expect(webgpu?.message).toMatch(/"webgpu" could not start.*It needs a GPU adapter/);
+    expect(executionProviderStartError('cpu', new Error('Failed to load shared library'))).toBeUndefined();
+    expect(executionProviderStartError('cuda', new Error('Load model from bytes failed: Protobuf parsing failed'))).toBeUndefined();
   });
 });

@@ -16,7 +16,7 @@ export { createLrSchedule, SCHEDULE_TYPES, warmupStepsFor } from './schedule.ts'
 export type { LrScheduleOptions, ScheduleType } from './schedule.ts';
 export { deserializeOptimizerState, initOptimizerState, serializeOptimizerState } from './state.ts';
 export type { OptimizerState } from './state.ts';
-export { availableProviders, createSession, fromOrt, toOrt } from './session.ts';
+export { availableProviders, createSession, executionProviderStartError, fromOrt, toOrt } from './session.ts';
 export type { GraphOptimizationLevel, SessionOptions } from './session.ts';
 export { createLocalHost } from './host.ts';
 export type { RunRequest, SessionInfo, TensorHost } from './host.ts';

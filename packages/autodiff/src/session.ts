@@ -50,7 +50,37 @@ export async function createSession(
     ...(interOpNumThreads !== undefined ? { interOpNumThreads } : {}),
     ...(enableCpuMemArena !== undefined ? { enableCpuMemArena } : {}),
   };
-  return ort.InferenceSession.create(modelBytes, options);
+  try {
+    return await ort.InferenceSession.create(modelBytes, options);
+  } catch (e) {
+    throw executionProviderStartError(executionProvider, e) ?? e;
+  }
+}
+
+/** What an execution provider needs on the host, for the error when it cannot start. */
+const PROVIDER_NEEDS: Record<string, string> = {
+  cuda: 'an NVIDIA GPU with the CUDA 12 and cuDNN 9 libraries, and onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12',
+  tensorrt: 'an NVIDIA GPU with TensorRT and the CUDA 12 libraries, and onnxruntime-node installed with ONNXRUNTIME_NODE_INSTALL=cuda12',
+  webgpu: 'a GPU adapter (Vulkan, Metal or Direct3D 12) that Dawn can open',
+};
+
+/**
+ * onnxruntime-node lists providers its build supports even where they cannot start (cuda's shared
+ * libraries not installed, no WebGPU adapter). For such a failure this returns an error that says
+ * which provider failed, what it needs and which ones start without extra libraries; for any other
+ * error (a bad model, the CPU provider) it returns undefined.
+ */
+export function executionProviderStartError(executionProvider: string, error: unknown): Error | undefined {
+  if (executionProvider === 'cpu') return undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  if (!/shared library|adapter|execution ?provider|cuda|cudnn|tensorrt|webgpu/i.test(message)) return undefined;
+  const bundled = ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name);
+  const needs = PROVIDER_NEEDS[executionProvider];
+  return new Error(
+    `execution provider "${executionProvider}" could not start on this host (${message.trim()}). ` +
+      `${needs === undefined ? '' : `It needs ${needs}. `}Providers that start without extra libraries: ${bundled.join(', ')}.`,
+    { cause: error },
+  );
 }
 
 /** True when some graph input is float64 (TensorProto.DataType 11 = DOUBLE). */

@@ -7,7 +7,7 @@
  * number of layers, KV heads and head size come from the `past_key_values.{i}.key` inputs.
  */
 import * as ort from 'onnxruntime-node';
-import { availableProviders } from '@sppo/autodiff';
+import { availableProviders, executionProviderStartError } from '@sppo/autodiff';
 import { SamplingError } from './errors.ts';
 import type { KvCache } from './kv-cache.ts';
 
@@ -84,6 +84,8 @@ export async function openDecoder(modelPath: string, options: DecoderOptions = {
       ...(intraOpNumThreads === undefined ? {} : { intraOpNumThreads }),
     });
   } catch (e) {
+    const providerError = executionProviderStartError(executionProvider, e);
+    if (providerError !== undefined) throw new SamplingError('invalid_params', providerError.message, { param: 'execution_provider', cause: e });
     throw new SamplingError('invalid_model', `cannot load the ONNX model ${modelPath}: ${(e as Error).message}`, { cause: e });
   }
   try {

@@ -90,5 +90,7 @@ describe('judge', () => {
     await writeFile(data, JSON.stringify({ ...generations[0], responses: ['solo'] }));
     await expect(runJudge(['--model', 'rule:rps', '--data', data, '--out', out])).rejects.toThrow(/K >= 2/);
     await expect(runJudge(['--model', 'rule:rps', '--data', data, '--out', out, '--selection=best'])).rejects.toThrow(/extremes, all/);
+    await writeFile(data, generations.map((g) => JSON.stringify(g)).join('\n'));
+    await expect(runJudge(['--model', model, '--data', data, '--out', out, '--execution_provider=tpu'])).rejects.toThrow(/"tpu" is not available.*Available: .*cpu/);
   }, 30_000);
 });

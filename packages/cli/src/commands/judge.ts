@@ -5,7 +5,7 @@
 // Options: --score_aggregation=official|direct, --win_rate_estimator=include_self|exclude_self,
 // --selection=extremes|all (run-config names and defaults), --judge_max_source_tokens,
 // --judge_max_candidate_tokens (default: the judge folder's config, else PairRM's 1224 / 412),
-// --batch_size (rows per forward, default 32). Bad lines are reported with their numbers and
+// --batch_size (rows per forward, default 32), --execution_provider (cpu by default). Bad lines are reported with their numbers and
 // skipped; prompts with fewer than 2 responses are an error. Prints the judge/* metrics as JSON.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { SCORE_AGGREGATIONS, SELECTIONS, toJsonl, WIN_RATE_ESTIMATORS } from '@sppo/core';
@@ -14,8 +14,8 @@ import { judgeGenerations, parseGenerationShard } from '@sppo/judge';
 import { parseArgs, rejectUnknown, requireOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
-const USAGE = './sppo judge --model DIR|rule:length|rule:rps --data generations.jsonl --out triplets.jsonl [--score_aggregation=official|direct] [--win_rate_estimator=include_self|exclude_self] [--selection=extremes|all] [--judge_max_source_tokens=N] [--judge_max_candidate_tokens=N] [--batch_size=N]';
-const OPTIONS = ['model', 'data', 'out', 'score_aggregation', 'win_rate_estimator', 'selection', 'judge_max_source_tokens', 'judge_max_candidate_tokens', 'batch_size'];
+const USAGE = './sppo judge --model DIR|rule:length|rule:rps --data generations.jsonl --out triplets.jsonl [--score_aggregation=official|direct] [--win_rate_estimator=include_self|exclude_self] [--selection=extremes|all] [--judge_max_source_tokens=N] [--judge_max_candidate_tokens=N] [--batch_size=N] [--execution_provider=cpu|cuda|webgpu]';
+const OPTIONS = ['model', 'data', 'out', 'score_aggregation', 'win_rate_estimator', 'selection', 'judge_max_source_tokens', 'judge_max_candidate_tokens', 'batch_size', 'execution_provider'];
 
 function choice<T extends string>(name: string, value: string | undefined, valid: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
@@ -66,6 +66,7 @@ export async function runJudge(argv: string[]): Promise<number> {
           ...(maxSourceTokens ? { maxSourceTokens } : {}),
           ...(maxCandidateTokens ? { maxCandidateTokens } : {}),
           ...(batchSize ? { batchSize } : {}),
+          executionProvider: o.get('execution_provider') ?? 'cpu',
           thread: 'main',
         });
   } catch (e) {

@@ -35,7 +35,7 @@ import {
   type PairwiseJudge,
   type PromptResponses,
 } from '@sppo/model';
-import { findTorchPython } from './torch-python.ts';
+import { findTorchPython } from './lib/torch-python.ts';
 
 const PROMPTS = 16;
 const K = 5;

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { countParameters, createRng, initializeWeights, llamaConfigToJson, presetConfig, serializeWeights, type LlamaConfig } from '@sppo/model';
-import { findTorchPython } from './torch-python.ts';
+import { findTorchPython } from './lib/torch-python.ts';
 import type { InitMessage, Message, Reply } from './train-step/protocol.ts';
 
 interface BenchCase {

@@ -41,6 +41,9 @@ export interface BatchContext {
   onRowDone?: (index: number, result: RowResult) => void;
   /** Called after every decoding step with the number of tokens it produced. */
   onStep?: (tokens: number) => void;
+  /** Called after every decoding step with the rows that got a token and go on (index in `jobs`,
+   *  every token so far); rows that finished get onRowDone instead. For text streaming. */
+  onTokens?: (rows: { index: number; tokens: readonly number[] }[]) => void;
   /** The model's vocabulary size (an estimate is enough): sizes the prefill chunks. */
   vocabSize?: number;
   /** The graph returns logits for EVERY prompt position ([G, width, vocab] floats): prompts are
@@ -107,6 +110,7 @@ export async function runBatch(decoder: DecoderModel, jobs: readonly RowJob[], c
       }
     });
     ctx.onStep?.(rows.length);
+    if (ctx.onTokens !== undefined && alive.length > 0) ctx.onTokens(alive.map((b) => ({ index: (rows[b] as Row).job, tokens: (rows[b] as Row).tokens })));
     if (alive.length === 0) break;
 
     // Shrink the batch: drop finished rows, then columns that are padding in every live row.

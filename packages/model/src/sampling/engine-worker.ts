@@ -1,7 +1,7 @@
 // Worker-thread entry of createWorkerSamplingEngine: one engine per thread, so session.run (which
 // blocks its thread for the whole step) never stalls the service's event loop and its heartbeats.
 import { parentPort } from 'node:worker_threads';
-import { createSamplingEngine, type SamplingEngine } from './engine.ts';
+import { createSamplingEngine, type SamplingEngine, type TextDelta } from './engine.ts';
 import type { EngineRequest, EngineResponse } from './worker-protocol.ts';
 import { serializeError } from './worker-protocol.ts';
 
@@ -20,6 +20,7 @@ port.on('message', async (request: EngineRequest) => {
       const results = await engine.generate(request.rows, request.params, {
         onProgress: (progress) => reply({ id: request.id, progress }),
         ...(request.rowNumbers === undefined ? {} : { rowNumbers: request.rowNumbers }),
+        ...(request.streamText ? { onText: (text: TextDelta[]) => reply({ id: request.id, text }) } : {}),
       });
       reply({ id: request.id, ok: true, result: results });
     } else {

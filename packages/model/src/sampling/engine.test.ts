@@ -216,6 +216,53 @@ describe('parallel engine', () => {
   });
 });
 
+describe('text streaming', () => {
+  /** Runs `generate` with onText and returns each row's concatenated deltas and finish reasons. */
+  async function streamed(e: SamplingEngine, rows: SampleRow[], params: Parameters<SamplingEngine['generate']>[1]) {
+    const text = rows.map(() => '');
+    const finishes = rows.map(() => [] as string[]);
+    let events = 0;
+    const results = await e.generate(rows, params, {
+      onText: (deltas) => {
+        events++;
+        for (const d of deltas) {
+          expect(finishes[d.row]).toEqual([]); // nothing after a row's finish
+          text[d.row] += d.text;
+          if (d.finishReason !== undefined) finishes[d.row]?.push(d.finishReason);
+        }
+      },
+    });
+    return { results, text, finishes, events };
+  }
+
+  it('streams deltas that add up to each row\'s text, in-thread, in a worker and over replicas', async () => {
+    const rows = prompts.flatMap((prompt) => [1, 2].map((seed) => ({ prompt, seed })));
+    const params = { ...sampled, maxNewTokens: 20 };
+    const worker = await createWorkerSamplingEngine({ modelDir: dir, intraOpNumThreads: 1 });
+    const parallel = await createParallelSamplingEngine({ modelDir: dir, replicas: 2, intraOpNumThreads: 1 });
+    try {
+      for (const e of [engine, worker, parallel]) {
+        const { results, text, finishes, events } = await streamed(e, rows, params);
+        expect(text).toEqual(results.map((r) => r.text));
+        expect(finishes).toEqual(results.map((r) => [r.finishReason]));
+        expect(events).toBeGreaterThan(rows.length); // incremental, not only the finishes
+      }
+    } finally {
+      await worker.close();
+      await parallel.close();
+    }
+  });
+
+  it('never streams text that a stop string later cuts', async () => {
+    const [full] = await engine.generate([{ prompt: prompts[0] as number[], seed: 5 }], { ...sampled, maxNewTokens: 40 });
+    const stop = (full?.text ?? '').slice(10, 13);
+    const { results, text } = await streamed(engine, [{ prompt: prompts[0] as number[], seed: 5 }], { ...sampled, maxNewTokens: 40, stop: [stop] });
+    expect(results[0]?.finishReason).toBe('stop');
+    expect(text[0]).toBe(results[0]?.text);
+    expect(text[0]?.includes(stop)).toBe(false);
+  });
+});
+
 describe('planSampleBatches', () => {
   it('keeps a prompt\'s rows together, shortest prompts first, at most maxRows per batch', () => {
     const items = [[1, 2, 3], [1], [1, 2, 3], [4, 5], [1]];

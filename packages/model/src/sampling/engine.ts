@@ -51,8 +51,21 @@ export interface GenerateProgress {
   tokens: number;
 }
 
+/**
+ * New text of one row of a call, as it is generated. A row's deltas, concatenated, are its final
+ * `text`; its last event carries `finishReason`. Text is held back while it could still become
+ * part of a stop string or ends inside an incomplete UTF-8 character.
+ */
+export interface TextDelta {
+  row: number;
+  text: string;
+  finishReason?: FinishReason;
+}
+
 export interface GenerateOptions {
   onProgress?: (progress: GenerateProgress) => void;
+  /** Streams each row's text: called after decoding steps with the rows that grew or finished. */
+  onText?: (deltas: TextDelta[]) => void;
   /** How rows are numbered in error messages (a caller that split a larger request); default 0..n-1. */
   rowNumbers?: readonly number[];
 }
@@ -83,6 +96,8 @@ interface Call {
   done: number;
   tokens: number;
   options: GenerateOptions;
+  /** Text already streamed per row (only when options.onText is set). */
+  sent: string[];
   resolve: (results: SampleResult[]) => void;
   reject: (error: unknown) => void;
 }
@@ -163,6 +178,7 @@ function buildEngine(folder: ModelFolder, decoder: DecoderModel, maxBatchSize: n
       const all: { call: Call; index: number; job: RowJob }[] = [];
       for (const call of calls) call.jobs.forEach((job, index) => all.push({ call, index, job }));
       try {
+        const streaming = calls.some((call) => call.options.onText !== undefined);
         for (const batch of planSampleBatches(all, (x) => x.job.promptIds, maxBatchSize, { newTokensOf: (x) => x.job.maxNewTokens })) {
           await runBatch(
             decoder,
@@ -174,6 +190,7 @@ function buildEngine(folder: ModelFolder, decoder: DecoderModel, maxBatchSize: n
               prefillLogitsBytes,
               decode,
               onRowDone: (i, result) => settleRow(batch[i] as (typeof all)[number], result),
+              ...(streaming ? { onTokens: (rows: { index: number; tokens: readonly number[] }[]) => streamTokens(rows.map((r) => ({ item: batch[r.index] as (typeof all)[number], tokens: r.tokens }))) } : {}),
             },
           );
         }
@@ -196,7 +213,33 @@ function buildEngine(folder: ModelFolder, decoder: DecoderModel, maxBatchSize: n
       });
   };
 
+  // Streaming: a row's safe text is its decoded tokens minus a trailing incomplete character and
+  // minus the last (longest stop string - 1) characters, which a stop string could still claim.
+  const streamTokens = (rows: { item: { call: Call; index: number; job: RowJob }; tokens: readonly number[] }[]): void => {
+    const byCall = new Map<Call, TextDelta[]>();
+    for (const { item, tokens } of rows) {
+      const { call, index, job } = item;
+      if (call.options.onText === undefined) continue;
+      const hold = Math.max(0, ...job.params.stop.map((s) => s.length - 1));
+      let text = decode(tokens).replace(/\uFFFD+$/, '');
+      text = text.slice(0, Math.max(0, text.length - hold));
+      const sent = call.sent[index] ?? '';
+      if (text.length <= sent.length || !text.startsWith(sent)) continue;
+      call.sent[index] = text;
+      let list = byCall.get(call);
+      if (list === undefined) byCall.set(call, (list = []));
+      list.push({ row: index, text: text.slice(sent.length) });
+    }
+    for (const [call, deltas] of byCall) call.options.onText?.(deltas);
+  };
+
   const settleRow = ({ call, index, job }: { call: Call; index: number; job: RowJob }, result: RowResult): void => {
+    if (call.options.onText !== undefined) {
+      const sent = call.sent[index] ?? '';
+      // The final text extends what was streamed (a tokenizer whose cleanup rewrites earlier
+      // characters could break that; then only the finish is sent).
+      call.options.onText([{ row: index, text: result.text.startsWith(sent) ? result.text.slice(sent.length) : '', finishReason: result.finishReason }]);
+    }
     call.results[index] = {
       text: result.text,
       tokenIds: result.tokenIds,
@@ -217,7 +260,7 @@ function buildEngine(folder: ModelFolder, decoder: DecoderModel, maxBatchSize: n
       const jobs = rows.map((row, i) => toJob(row, options.rowNumbers?.[i] ?? i, params));
       if (jobs.length === 0) return [];
       return new Promise<SampleResult[]>((resolve, reject) => {
-        queue.push({ jobs, results: new Array(jobs.length), done: 0, tokens: 0, options, resolve, reject });
+        queue.push({ jobs, results: new Array(jobs.length), done: 0, tokens: 0, options, sent: [], resolve, reject });
         schedule();
       });
     },

@@ -17,7 +17,7 @@ export { runBatch } from './batch.ts';
 export type { BatchContext, FinishReason, RowJob, RowResult } from './batch.ts';
 export { findStop } from './stop.ts';
 export { createSamplingEngine, planSampleBatches } from './engine.ts';
-export type { GenerateOptions, GenerateProgress, ModelInfo, SampleResult, SampleRow, SamplingEngine, SamplingEngineOptions } from './engine.ts';
+export type { GenerateOptions, GenerateProgress, ModelInfo, SampleResult, SampleRow, SamplingEngine, SamplingEngineOptions, TextDelta } from './engine.ts';
 export { createWorkerSamplingEngine } from './worker-engine.ts';
 export { renderGenerationPrompt } from './prompt.ts';
 export type { PromptTemplateOptions } from './prompt.ts';

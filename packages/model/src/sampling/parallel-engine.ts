@@ -8,7 +8,7 @@
  * replica on a GPU or for models that barely fit in memory.
  */
 import { availableParallelism } from 'node:os';
-import type { GenerateOptions, SampleResult, SampleRow, SamplingEngine, SamplingEngineOptions } from './engine.ts';
+import type { GenerateOptions, SampleResult, SampleRow, SamplingEngine, SamplingEngineOptions, TextDelta } from './engine.ts';
 import { SamplingError } from './errors.ts';
 import { createWorkerSamplingEngine } from './worker-engine.ts';
 
@@ -78,6 +78,9 @@ export async function createParallelSamplingEngine({ replicas, intraOpNumThreads
                 tokens[c] = p.tokens;
                 generateOptions.onProgress?.({ done: done.reduce((a, b) => a + b, 0), total: rows.length, tokens: tokens.reduce((a, b) => a + b, 0) });
               },
+              ...(generateOptions.onText === undefined
+                ? {}
+                : { onText: (deltas: TextDelta[]) => generateOptions.onText?.(deltas.map((d) => ({ ...d, row: chunk[d.row] as number }))) }),
             },
           );
           chunk.forEach((i, j) => {

@@ -31,6 +31,10 @@ export async function createWorkerSamplingEngine(options: SamplingEngineOptions)
       p.options?.onProgress?.(m.progress);
       return;
     }
+    if ('text' in m) {
+      p.options?.onText?.(m.text);
+      return;
+    }
     pending.delete(m.id);
     if (pending.size === 0) worker.unref();
     if (m.ok) p.resolve(m.result);
@@ -60,8 +64,11 @@ export async function createWorkerSamplingEngine(options: SamplingEngineOptions)
     info,
     generate(rows, params = {}, generateOptions = {}) {
       if (closed) return Promise.reject(new SamplingError('engine_closed', 'the sampling engine is closed'));
-      const { rowNumbers } = generateOptions;
-      return call<SampleResult[]>({ method: 'generate', rows, params, ...(rowNumbers === undefined ? {} : { rowNumbers }) }, generateOptions);
+      const { rowNumbers, onText } = generateOptions;
+      return call<SampleResult[]>(
+        { method: 'generate', rows, params, ...(rowNumbers === undefined ? {} : { rowNumbers }), ...(onText === undefined ? {} : { streamText: true }) },
+        generateOptions,
+      );
     },
     async close() {
       if (closed) return;

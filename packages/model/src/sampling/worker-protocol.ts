@@ -1,13 +1,13 @@
 // Messages between createWorkerSamplingEngine and engine-worker.ts. Errors cross the thread as
 // plain objects and are rebuilt as SamplingError when they were one, so callers can still map
 // `code` to an HTTP status or a failure record.
-import type { GenerateProgress, ModelInfo, SampleResult, SampleRow, SamplingEngineOptions } from './engine.ts';
+import type { GenerateProgress, ModelInfo, SampleResult, SampleRow, SamplingEngineOptions, TextDelta } from './engine.ts';
 import { SamplingError, SAMPLING_ERROR_CODES, type SamplingErrorCode } from './errors.ts';
 import type { SamplingParamsInput } from './params.ts';
 
 export type EngineRequest =
   | { id: number; method: 'open'; options: SamplingEngineOptions }
-  | { id: number; method: 'generate'; rows: readonly SampleRow[]; params: SamplingParamsInput; rowNumbers?: readonly number[] }
+  | { id: number; method: 'generate'; rows: readonly SampleRow[]; params: SamplingParamsInput; rowNumbers?: readonly number[]; streamText?: boolean }
   | { id: number; method: 'close' };
 
 export interface SerializedError {
@@ -21,7 +21,8 @@ export interface SerializedError {
 export type EngineResponse =
   | { id: number; ok: true; result: ModelInfo | SampleResult[] | null }
   | { id: number; ok: false; error: SerializedError }
-  | { id: number; progress: GenerateProgress };
+  | { id: number; progress: GenerateProgress }
+  | { id: number; text: TextDelta[] };
 
 export function serializeError(error: unknown): SerializedError {
   const e = error instanceof Error ? error : new Error(String(error));

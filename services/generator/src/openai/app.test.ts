@@ -77,6 +77,69 @@ describe('POST /v1/chat/completions', () => {
   });
 });
 
+/** The `data:` payloads of a server-sent-events body. */
+async function events(res: Response): Promise<string[]> {
+  const body = await res.text();
+  return body
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .map((l) => l.slice('data: '.length));
+}
+
+describe('streaming (stream: true)', () => {
+  const postStream = (path: string, body: object) => app.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...body, stream: true }) });
+
+  it('streams completion chunks whose text adds up to the non-streamed choices, then usage and [DONE]', async () => {
+    const body = { model: 'policy', prompt: ['hello there', 'the cat'], n: 2, seed: 7, temperature: 0.8, max_tokens: 12, ignore_eos: true };
+    const whole = await post('/v1/completions', body);
+    const res = await postStream('/v1/completions', { ...body, stream_options: { include_usage: true } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const data = await events(res);
+    expect(data.at(-1)).toBe('[DONE]');
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as Record<string, any>);
+    const usageChunk = chunks.at(-1)!;
+    expect(usageChunk).toMatchObject({ object: 'text_completion', choices: [], usage: whole.json.usage });
+    const text = ['', '', '', ''];
+    const finish: (string | null)[] = [null, null, null, null];
+    for (const chunk of chunks.slice(0, -1)) {
+      expect(chunk).toMatchObject({ object: 'text_completion', model: 'policy', id: chunks[0]!.id });
+      for (const choice of chunk.choices) {
+        expect(finish[choice.index]).toBeNull(); // nothing after a choice's finish_reason
+        text[choice.index] += choice.text;
+        finish[choice.index] = choice.finish_reason;
+      }
+    }
+    expect(text).toEqual(whole.json.choices.map((c: { text: string }) => c.text));
+    expect(finish).toEqual(whole.json.choices.map((c: { finish_reason: string }) => c.finish_reason));
+    expect(chunks.length).toBeGreaterThan(5); // text arrives as it is generated
+  });
+
+  it('streams chat deltas after a role chunk, and never text that a stop string cuts', async () => {
+    const messages = [{ role: 'user', content: 'Tell me a story.' }];
+    const free = await post('/v1/chat/completions', { model: 'policy', messages, seed: 4, max_tokens: 30, ignore_eos: true });
+    const full: string = free.json.choices[0].message.content;
+    const stop = full.slice(10, 12);
+    const body = { model: 'policy', messages, seed: 4, max_tokens: 30, ignore_eos: true, stop };
+    const whole = await post('/v1/chat/completions', body);
+    const data = await events(await postStream('/v1/chat/completions', body));
+    expect(data.at(-1)).toBe('[DONE]');
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as Record<string, any>);
+    expect(chunks[0]).toMatchObject({ object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+    const content = chunks.flatMap((c) => c.choices.map((x: { delta: { content?: string } }) => x.delta.content ?? '')).join('');
+    expect(content).toBe(whole.json.choices[0].message.content);
+    expect(content).toBe(full.slice(0, full.indexOf(stop)));
+    expect(chunks.at(-1)!.choices[0]).toMatchObject({ delta: {}, finish_reason: 'stop' });
+  });
+
+  it('answers a refused streaming request with its JSON error, not a stream', async () => {
+    const long = Array.from({ length: 64 }, (_, i) => 3 + i);
+    const res = await postStream('/v1/completions', { model: 'policy', prompt: long });
+    expect(res.status).toBe(400);
+    expect((await res.json()) as object).toMatchObject({ error: { code: 'context_length_exceeded', param: 'prompt' } });
+  });
+});
+
 describe('errors in OpenAI shape', () => {
   const expectError = (res: { status: number; json: Record<string, any> }, status: number, param: string | null, code: string | null) => {
     expect(res.status).toBe(status);
@@ -90,7 +153,8 @@ describe('errors in OpenAI shape', () => {
     const bad = await post('/v1/completions', { model: 'policy', prompt: 'x', temperature: 3, top_p: 0 });
     expectError(bad, 400, 'temperature', 'invalid_value');
     expect(bad.json.error.message).toMatch(/temperature.*top_p/s);
-    expectError(await post('/v1/completions', { model: 'policy', prompt: 'x', stream: true }), 400, 'stream', 'invalid_value');
+    expectError(await post('/v1/completions', { model: 'policy', prompt: 'x', stream: 'yes' }), 400, 'stream', 'invalid_value');
+    expectError(await post('/v1/completions', { model: 'policy', prompt: 'x', logprobs: 2 }), 400, 'logprobs', 'invalid_value');
     expectError(await post('/v1/chat/completions', { model: 'policy', messages: [] }), 400, 'messages', 'invalid_value');
     expectError(await post('/v1/chat/completions', { model: 'policy', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }] }), 400, 'messages', 'invalid_prompt');
   });

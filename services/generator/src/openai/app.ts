@@ -8,8 +8,9 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import type { z } from 'zod';
-import { MAX_SEED, renderGenerationPrompt, type SampleResult, type SampleRow, type SamplingEngine } from '@sppo/model';
+import { MAX_SEED, renderGenerationPrompt, type SampleResult, type SampleRow, type SamplingEngine, type TextDelta } from '@sppo/model';
 import { OpenAiHttpError, toOpenAiError } from './errors.ts';
 import { chatCompletionRequestSchema, completionRequestSchema } from './schemas.ts';
 
@@ -64,6 +65,62 @@ export function createOpenAiApp({ engine, modelName = engine.info.name, defaultC
   };
   const sample = async (rows: SampleRow[], params: Parameters<SamplingEngine['generate']>[1]): Promise<SampleResult[]> => engine.generate(rows, params);
 
+  /**
+   * A streamed answer. `chunk(deltas)` turns text deltas into one chunk body (null: nothing to
+   * send); `first` is sent before any text (the chat role chunks).
+   */
+  const stream = async (
+    c: Context,
+    { rows, params, n, includeUsage, first, chunk, usageChunk }: {
+      rows: SampleRow[];
+      params: Parameters<SamplingEngine['generate']>[1];
+      n: number;
+      includeUsage: boolean;
+      first?: object;
+      chunk: (deltas: TextDelta[]) => object;
+      usageChunk: (counts: ReturnType<typeof usage>) => object;
+    },
+  ): Promise<Response> => {
+    const queue: TextDelta[][] = [];
+    let settled = false;
+    let wake: (() => void) | undefined;
+    const notify = (): void => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const pending = engine.generate(rows, params, {
+      onText: (deltas) => {
+        queue.push(deltas);
+        notify();
+      },
+    });
+    pending.then(
+      () => ((settled = true), notify()),
+      () => ((settled = true), notify()),
+    );
+    const work = (): Promise<void> => new Promise<void>((resolve) => (queue.length > 0 || settled ? resolve() : (wake = resolve)));
+    await work();
+    // Refused before any text (bad parameters, a prompt too long): a JSON error with its status.
+    if (queue.length === 0) await pending;
+    return streamSSE(c, async (sse) => {
+      const send = (body: object | string): Promise<void> => sse.writeSSE({ data: typeof body === 'string' ? body : JSON.stringify(body) });
+      if (first !== undefined) await send(first);
+      for (;;) {
+        while (queue.length > 0) await send(chunk(queue.shift() as TextDelta[]));
+        if (settled) break;
+        await work();
+      }
+      try {
+        const results = await pending;
+        if (includeUsage) await send(usageChunk(usage(results, n)));
+      } catch (error) {
+        await send(toOpenAiError(error).body);
+      }
+      await send('[DONE]');
+    });
+  };
+
   app.get('/v1/models', (c) =>
     c.json({
       object: 'list',
@@ -80,7 +137,19 @@ export function createOpenAiApp({ engine, modelName = engine.info.name, defaultC
     for (const prompt of prompts) {
       for (const seed of seedsFor(req.seed, req.n)) rows.push({ prompt, seed, addSpecialTokens: req.add_special_tokens });
     }
-    const results = await sample(rows, { temperature: req.temperature, topP: req.top_p, topK: req.top_k, maxNewTokens: req.max_tokens, stop: req.stop, ignoreEos: req.ignore_eos });
+    const params = { temperature: req.temperature, topP: req.top_p, topK: req.top_k, maxNewTokens: req.max_tokens, stop: req.stop, ignoreEos: req.ignore_eos };
+    if (req.stream) {
+      const head = { id: `cmpl-${randomUUID()}`, object: 'text_completion', created: now(), model: modelName };
+      return stream(c, {
+        rows,
+        params,
+        n: req.n,
+        includeUsage: req.stream_options?.include_usage === true,
+        chunk: (deltas) => ({ ...head, choices: deltas.map((d) => ({ index: d.row, text: d.text, logprobs: null, finish_reason: d.finishReason ?? null })) }),
+        usageChunk: (u) => ({ ...head, choices: [], usage: u }),
+      });
+    }
+    const results = await sample(rows, params);
     return c.json({
       id: `cmpl-${randomUUID()}`,
       object: 'text_completion',
@@ -99,7 +168,23 @@ export function createOpenAiApp({ engine, modelName = engine.info.name, defaultC
     const prompt = renderGenerationPrompt(messages, { chatTemplate: info.chatTemplate, bosToken: info.bosToken, eosToken: info.eosToken, padToken: info.padToken });
     const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? info.contextLength ?? defaultChatMaxTokens;
     const rows = seedsFor(req.seed, req.n).map((seed) => ({ prompt, seed }));
-    const results = await sample(rows, { temperature: req.temperature, topP: req.top_p, topK: req.top_k, maxNewTokens: maxTokens, stop: req.stop, ignoreEos: req.ignore_eos });
+    const params = { temperature: req.temperature, topP: req.top_p, topK: req.top_k, maxNewTokens: maxTokens, stop: req.stop, ignoreEos: req.ignore_eos };
+    if (req.stream) {
+      const head = { id: `chatcmpl-${randomUUID()}`, object: 'chat.completion.chunk', created: now(), model: modelName };
+      return stream(c, {
+        rows,
+        params,
+        n: req.n,
+        includeUsage: req.stream_options?.include_usage === true,
+        first: { ...head, choices: rows.map((_, index) => ({ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null })) },
+        chunk: (deltas) => ({
+          ...head,
+          choices: deltas.map((d) => ({ index: d.row, delta: d.text === '' ? {} : { content: d.text }, logprobs: null, finish_reason: d.finishReason ?? null })),
+        }),
+        usageChunk: (u) => ({ ...head, choices: [], usage: u }),
+      });
+    }
+    const results = await sample(rows, params);
     return c.json({
       id: `chatcmpl-${randomUUID()}`,
       object: 'chat.completion',

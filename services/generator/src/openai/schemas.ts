@@ -2,8 +2,8 @@
  * Request bodies of the OpenAI-compatible endpoints, with OpenAI's defaults (temperature 1,
  * top_p 1, n 1; completions max_tokens 16) plus vLLM's sampling extensions `top_k`,
  * `ignore_eos` and `add_special_tokens`. Unknown fields are ignored like OpenAI does; fields that
- * would change the output in ways this server cannot honour (streaming, logprobs, penalties,
- * logit_bias, best_of, echo) are refused instead of silently ignored.
+ * would change the output in ways this server cannot honour (logprobs, penalties, logit_bias,
+ * best_of, echo) are refused instead of silently ignored.
  */
 import { z } from 'zod';
 import { MAX_SEED } from '@sppo/model';
@@ -24,7 +24,10 @@ const samplingShape = {
     .transform((v) => (v === undefined || v === null ? [] : typeof v === 'string' ? [v] : v)),
   ignore_eos: z.boolean().default(false),
   user: z.string().optional(),
-  stream: z.literal(false, { error: 'streaming is not supported by this server: send stream: false or leave it out' }).nullish(),
+  /** Server-sent events: `data: {chunk}` lines as the text grows, then `data: [DONE]`. */
+  stream: z.boolean().nullish().transform((v) => v ?? false),
+  /** With stream: a last chunk with the usage and no choices. */
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
   logprobs: z.union([z.literal(false), z.null()], { error: 'logprobs are not supported by this server' }).optional(),
   presence_penalty: z.literal(0, { error: 'presence_penalty is not supported by this server: send 0 or leave it out' }).nullish(),
   frequency_penalty: z.literal(0, { error: 'frequency_penalty is not supported by this server: send 0 or leave it out' }).nullish(),

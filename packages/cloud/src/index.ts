@@ -45,7 +45,7 @@ export { failureReason, recordUnitFailure, unitFailureHook } from './unit-failur
 export type { UnitFailureDeps } from './unit-failures.ts';
 export { startStageWorker } from './stage-worker.ts';
 export type { StageWorkerOptions, StageWorkerTuning } from './stage-worker.ts';
-export { positiveIntFromEnv, stageEnvFromProcess } from './stage-main.ts';
+export { positiveIntFromEnv, stageEnvFromProcess, stageFlagsFromArgv } from './stage-main.ts';
 export type { StageEnv, StageEnvOptions } from './stage-main.ts';
 export { startHeartbeat } from './heartbeat.ts';
 export type { Heartbeat } from './heartbeat.ts';
@@ -60,3 +60,5 @@ export { startTestCloud } from './test-cloud.ts';
 export type { TestCloud, TestCloudOptions } from './test-cloud.ts';
 export { parseEmulatorArgs, startLocalCloud } from './emulator-main.ts';
 export type { EmulatorMainOptions } from './emulator-main.ts';
+export { listenHttp } from './http-server.ts';
+export type { HttpListener } from './http-server.ts';

@@ -21,6 +21,29 @@ export function positiveIntFromEnv<F extends number | undefined>(logger: Logger,
   return value;
 }
 
+/**
+ * The `--key=value` / `--key value` options of a stage service's command line; `switches` take no
+ * value. An unknown option or a missing value is logged as `config.invalid` with the valid options
+ * and the process exits with code 2.
+ */
+export function stageFlagsFromArgv(logger: Logger, argv: readonly string[], valid: readonly string[], switches: readonly string[] = []): Map<string, string> {
+  const fail = (message: string): never => {
+    logger.error('config.invalid', { error: message });
+    process.exit(2);
+  };
+  const names = [...valid, ...switches].map((v) => `--${v}`).join(', ');
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('--')) fail(`unexpected argument "${arg}"; valid options: ${names}`);
+    const [key, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    if (switches.includes(key)) flags.set(key, 'true');
+    else if (valid.includes(key)) flags.set(key, inline ?? argv[++i] ?? fail(`--${key} needs a value`));
+    else fail(`unknown option --${key}; valid options: ${names}`);
+  }
+  return flags;
+}
+
 export interface StageEnvOptions {
   logger: Logger;
   /** The variable naming the local cache folder, e.g. SPPO_JUDGE_CACHE_DIR. */

@@ -1,7 +1,6 @@
 // Node entry: the same app as on Workers, its settings from process.env, served by
 // @hono/node-server.  node services/gateway/src/node.ts  (SPPO_GATEWAY_PORT, SPPO_GATEWAY_HOST)
-import { serve } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
+import { listenHttp } from '@sppo/cloud';
 import { createApp, type AppOptions } from './app.ts';
 import { depsFromEnv } from './deps.ts';
 import { createConsoleLogger } from './ports.ts';
@@ -28,15 +27,8 @@ export async function startGatewayServer({
 }: StartGatewayOptions = {}): Promise<GatewayServer> {
   const deps = appOptions.resolveDeps === undefined ? depsFromEnv(env, { logger }) : undefined;
   const app = createApp({ ...appOptions, logger, ...(deps === undefined ? {} : { resolveDeps: () => deps }) });
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
-      resolve({
-        url: `http://${info.address.includes(':') ? `[${info.address}]` : info.address}:${info.port}`,
-        close: () => new Promise<void>((done, fail) => server.close((error) => (error ? fail(error) : done()))),
-      });
-    });
-    server.once('error', reject);
-  });
+  const { url, close } = await listenHttp(app.fetch, { port, hostname });
+  return { url, close };
 }
 
 if (import.meta.main) {

@@ -11,7 +11,7 @@
 // With --http-port it also serves the OpenAI-compatible API on --model (a checkpoint folder);
 // --no-worker serves only that API. Stops gracefully on SIGTERM / SIGINT: the shard in flight
 // finishes and is acked, the HTTP server closes.
-import { createLogger, positiveIntFromEnv, stageEnvFromProcess, type WorkerHandle } from '@sppo/cloud';
+import { createLogger, positiveIntFromEnv, stageEnvFromProcess, stageFlagsFromArgv, type WorkerHandle } from '@sppo/cloud';
 import { createParallelSamplingEngine, type SamplingEngine } from '@sppo/model';
 import { createEnginePool } from './checkpoints.ts';
 import { startOpenAiServer, type OpenAiServer } from './openai/server.ts';
@@ -24,21 +24,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function parseFlags(argv: string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  const valid = ['http-port', 'model', 'served-model-name', 'host', 'no-worker', 'execution-provider'];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (!arg.startsWith('--')) fail(`unexpected argument "${arg}"; valid options: ${valid.map((v) => `--${v}`).join(', ')}`);
-    const [key, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (!valid.includes(key)) fail(`unknown option --${key}; valid options: ${valid.map((v) => `--${v}`).join(', ')}`);
-    if (key === 'no-worker') flags.set(key, 'true');
-    else flags.set(key, inline ?? argv[++i] ?? fail(`--${key} needs a value`));
-  }
-  return flags;
-}
-
-const flags = parseFlags(process.argv.slice(2));
+const flags = stageFlagsFromArgv(logger, process.argv.slice(2), ['http-port', 'model', 'served-model-name', 'host', 'execution-provider'], ['no-worker']);
 const executionProvider = flags.get('execution-provider') ?? process.env['SPPO_EXECUTION_PROVIDER'];
 const replicas = positiveIntFromEnv(logger, 'SPPO_GENERATOR_REPLICAS', undefined);
 

@@ -1,6 +1,5 @@
-// The OpenAI-compatible app on Node: @hono/node-server on a port (0 = any free one).
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
+// The OpenAI-compatible app on Node (packages/cloud listenHttp) on a port (0 = any free one).
+import { listenHttp } from '@sppo/cloud';
 import { createOpenAiApp, type OpenAiAppOptions } from './app.ts';
 
 export interface OpenAiServer {
@@ -11,15 +10,6 @@ export interface OpenAiServer {
 }
 
 export async function startOpenAiServer({ port = 0, hostname = '127.0.0.1', ...appOptions }: OpenAiAppOptions & { port?: number; hostname?: string }): Promise<OpenAiServer> {
-  const app = createOpenAiApp(appOptions);
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port, hostname }, (info: AddressInfo) => {
-      resolve({
-        baseUrl: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${info.port}/v1`,
-        port: info.port,
-        close: () => new Promise<void>((done, fail) => server.close((error) => (error ? fail(error) : done()))),
-      });
-    });
-    server.once('error', reject);
-  });
+  const listener = await listenHttp(createOpenAiApp(appOptions).fetch, { port, hostname });
+  return { baseUrl: `${listener.url}/v1`, port: listener.port, close: listener.close };
 }

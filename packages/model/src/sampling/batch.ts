@@ -44,6 +44,8 @@ export interface BatchContext {
   /** Called after every decoding step with the rows that got a token and go on (index in `jobs`,
    *  every token so far); rows that finished get onRowDone instead. For text streaming. */
   onTokens?: (rows: { index: number; tokens: readonly number[] }[]) => void;
+  /** A cancelled row (index in `jobs`) leaves the batch at the next step, with no result. */
+  isCancelled?: (index: number) => boolean;
   /** The model's vocabulary size (an estimate is enough): sizes the prefill chunks. */
   vocabSize?: number;
   /** The graph returns logits for EVERY prompt position ([G, width, vocab] floats): prompts are
@@ -99,6 +101,7 @@ export async function runBatch(decoder: DecoderModel, jobs: readonly RowJob[], c
     // Sample one token per row; finish rows on EOS, a stop string or their length budget.
     const alive: number[] = [];
     rows.forEach((row, b) => {
+      if (ctx.isCancelled?.(row.job)) return;
       const job = jobs[row.job] as RowJob;
       const token = sampleToken(logits.subarray(b * vocab, (b + 1) * vocab), job.params, row.rng);
       row.tokens.push(token);

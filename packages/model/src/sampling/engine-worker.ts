@@ -8,6 +8,8 @@ import { serializeError } from './worker-protocol.ts';
 const port = parentPort;
 if (!port) throw new Error('engine-worker.ts must run inside a worker_thread (use createWorkerSamplingEngine)');
 let engine: SamplingEngine | undefined;
+/** The generate calls in flight, by request id, for 'cancel'. */
+const inFlight = new Map<number, AbortController>();
 
 port.on('message', async (request: EngineRequest) => {
   const reply = (response: EngineResponse): void => port.postMessage(response);
@@ -17,12 +19,22 @@ port.on('message', async (request: EngineRequest) => {
       reply({ id: request.id, ok: true, result: engine.info });
     } else if (request.method === 'generate') {
       if (!engine) throw new Error('the engine is not open');
-      const results = await engine.generate(request.rows, request.params, {
-        onProgress: (progress) => reply({ id: request.id, progress }),
-        ...(request.rowNumbers === undefined ? {} : { rowNumbers: request.rowNumbers }),
-        ...(request.streamText ? { onText: (text: TextDelta[]) => reply({ id: request.id, text }) } : {}),
-      });
-      reply({ id: request.id, ok: true, result: results });
+      const controller = new AbortController();
+      inFlight.set(request.id, controller);
+      try {
+        const results = await engine.generate(request.rows, request.params, {
+          onProgress: (progress) => reply({ id: request.id, progress }),
+          ...(request.rowNumbers === undefined ? {} : { rowNumbers: request.rowNumbers }),
+          ...(request.streamText ? { onText: (text: TextDelta[]) => reply({ id: request.id, text }) } : {}),
+          signal: controller.signal,
+        });
+        reply({ id: request.id, ok: true, result: results });
+      } finally {
+        inFlight.delete(request.id);
+      }
+    } else if (request.method === 'cancel') {
+      // The caller already rejected its promise; this frees the rows' batch slots.
+      inFlight.get(request.call)?.abort();
     } else {
       await engine?.close();
       reply({ id: request.id, ok: true, result: null });

@@ -8,6 +8,8 @@ import { openDecoder } from './decoder.ts';
 import { createSamplingEngine, planSampleBatches, type SampleRow, type SamplingEngine } from './engine.ts';
 import { emptyKvCache } from './kv-cache.ts';
 import { argmax } from './logits.ts';
+import { runBatch } from './batch.ts';
+import { resolveSamplingParams } from './params.ts';
 import { setGenerationEos, writeTinyCheckpoint } from './test-fixture.ts';
 import { createWorkerSamplingEngine } from './worker-engine.ts';
 import { createParallelSamplingEngine, splitRows } from './parallel-engine.ts';
@@ -260,6 +262,57 @@ describe('text streaming', () => {
     expect(results[0]?.finishReason).toBe('stop');
     expect(text[0]).toBe(results[0]?.text);
     expect(text[0]?.includes(stop)).toBe(false);
+  });
+});
+
+describe('cancellation', () => {
+  it('drops a cancelled row from its batch at the next step; the other rows are unchanged', async () => {
+    const decoder = await openDecoder(join(dir, 'model.onnx'), { intraOpNumThreads: 1 });
+    const widths: number[] = [];
+    // The real decoder, with each step's batch size recorded.
+    const recording = { ...decoder, step: (input: Parameters<typeof decoder.step>[0]) => (widths.push(input.batch), decoder.step(input)) };
+    const params = resolveSamplingParams({ ...sampled, maxNewTokens: 12 });
+    const jobs = [0, 1].map((i) => ({ promptIds: prompts[i] as number[], seed: 3 + i, params, maxNewTokens: 12 }));
+    const decode = (ids: readonly number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
+    const ctx = { padId: tokenizer.padId, eosIds: new Set<number>(), decode };
+    let step = 0;
+    const results = await runBatch(recording, jobs, { ...ctx, onStep: () => step++, isCancelled: (i) => i === 0 && step >= 4 });
+    const [alone] = await runBatch(decoder, jobs.slice(1), ctx);
+    await decoder.close();
+    expect(results[0]).toBeUndefined();
+    expect(results[1]).toEqual(alone);
+    // Prefill (2 prompts), 4 decoding steps with both rows, then row 1 alone.
+    expect(widths).toEqual([2, 2, 2, 2, 2, ...new Array<number>(widths.length - 5).fill(1)]);
+    expect(widths.length).toBe(12);
+  });
+
+  it('rejects a cancelled call at once, keeps the rest of its batch, in-thread, in a worker and over replicas', async () => {
+    const worker = await createWorkerSamplingEngine({ modelDir: dir, intraOpNumThreads: 1 });
+    const parallel = await createParallelSamplingEngine({ modelDir: dir, replicas: 2, intraOpNumThreads: 1 });
+    try {
+      for (const e of [engine, worker, parallel]) {
+        const controller = new AbortController();
+        let textAfterCancel = 0;
+        const long = e.generate([{ prompt: prompts[1] as number[], seed: 1 }], { ...sampled, maxNewTokens: 200 }, {
+          signal: controller.signal,
+          onText: () => {
+            if (controller.signal.aborted) textAfterCancel++;
+            else controller.abort();
+          },
+        });
+        const other = e.generate([{ prompt: prompts[0] as number[], seed: 2 }], { ...sampled, maxNewTokens: 10 });
+        await expect(long).rejects.toMatchObject({ code: 'cancelled' });
+        const [mine] = await other;
+        const [alone] = await e.generate([{ prompt: prompts[0] as number[], seed: 2 }], { ...sampled, maxNewTokens: 10 });
+        expect(mine).toEqual(alone);
+        expect(textAfterCancel).toBe(0);
+        // An already aborted signal is refused before any work.
+        await expect(e.generate([{ prompt: prompts[0] as number[], seed: 2 }], sampled, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'cancelled' });
+      }
+    } finally {
+      await worker.close();
+      await parallel.close();
+    }
   });
 });
 

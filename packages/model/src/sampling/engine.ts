@@ -66,6 +66,9 @@ export interface GenerateOptions {
   onProgress?: (progress: GenerateProgress) => void;
   /** Streams each row's text: called after decoding steps with the rows that grew or finished. */
   onText?: (deltas: TextDelta[]) => void;
+  /** Cancels the call: it rejects with code 'cancelled' at once, and its rows leave their batch at
+   *  the next decoding step (other calls' rows go on unchanged). */
+  signal?: AbortSignal;
   /** How rows are numbered in error messages (a caller that split a larger request); default 0..n-1. */
   rowNumbers?: readonly number[];
 }
@@ -98,9 +101,13 @@ interface Call {
   options: GenerateOptions;
   /** Text already streamed per row (only when options.onText is set). */
   sent: string[];
+  /** Its signal fired: the promise is rejected, its rows are dropped. */
+  cancelled: boolean;
   resolve: (results: SampleResult[]) => void;
   reject: (error: unknown) => void;
 }
+
+const cancelledError = (): SamplingError => new SamplingError('cancelled', 'the generate call was cancelled by its caller');
 
 export async function createSamplingEngine({
   modelDir,
@@ -179,7 +186,9 @@ function buildEngine(folder: ModelFolder, decoder: DecoderModel, maxBatchSize: n
       for (const call of calls) call.jobs.forEach((job, index) => all.push({ call, index, job }));
       try {
         const streaming = calls.some((call) => call.options.onText !== undefined);
-        for (const batch of planSampleBatches(all, (x) => x.job.promptIds, maxBatchSize, { newTokensOf: (x) => x.job.maxNewTokens })) {
+        for (const planned of planSampleBatches(all, (x) => x.job.promptIds, maxBatchSize, { newTokensOf: (x) => x.job.maxNewTokens })) {
+          const batch = planned.filter((x) => !x.call.cancelled);
+          if (batch.length === 0) continue;
           await runBatch(
             decoder,
             batch.map((x) => x.job),
@@ -190,11 +199,12 @@ function buildEngine(folder: ModelFolder, decoder: DecoderModel, maxBatchSize: n
               prefillLogitsBytes,
               decode,
               onRowDone: (i, result) => settleRow(batch[i] as (typeof all)[number], result),
+              isCancelled: (i) => (batch[i] as (typeof all)[number]).call.cancelled,
               ...(streaming ? { onTokens: (rows: { index: number; tokens: readonly number[] }[]) => streamTokens(rows.map((r) => ({ item: batch[r.index] as (typeof all)[number], tokens: r.tokens }))) } : {}),
             },
           );
         }
-        for (const call of calls) call.resolve(call.results);
+        for (const call of calls) if (!call.cancelled) call.resolve(call.results);
       } catch (error) {
         for (const call of calls) call.reject(error);
       }
@@ -219,7 +229,7 @@ function buildEngine(folder: ModelFolder, decoder: DecoderModel, maxBatchSize: n
     const byCall = new Map<Call, TextDelta[]>();
     for (const { item, tokens } of rows) {
       const { call, index, job } = item;
-      if (call.options.onText === undefined) continue;
+      if (call.options.onText === undefined || call.cancelled) continue;
       const hold = Math.max(0, ...job.params.stop.map((s) => s.length - 1));
       let text = decode(tokens).replace(/\uFFFD+$/, '');
       text = text.slice(0, Math.max(0, text.length - hold));
@@ -234,6 +244,7 @@ function buildEngine(folder: ModelFolder, decoder: DecoderModel, maxBatchSize: n
   };
 
   const settleRow = ({ call, index, job }: { call: Call; index: number; job: RowJob }, result: RowResult): void => {
+    if (call.cancelled) return;
     if (call.options.onText !== undefined) {
       const sent = call.sent[index] ?? '';
       // The final text extends what was streamed (a tokenizer whose cleanup rewrites earlier
@@ -259,8 +270,28 @@ function buildEngine(folder: ModelFolder, decoder: DecoderModel, maxBatchSize: n
       const params = resolveSamplingParams(paramsInput);
       const jobs = rows.map((row, i) => toJob(row, options.rowNumbers?.[i] ?? i, params));
       if (jobs.length === 0) return [];
+      const { signal } = options;
+      if (signal?.aborted) throw cancelledError();
       return new Promise<SampleResult[]>((resolve, reject) => {
-        queue.push({ jobs, results: new Array(jobs.length), done: 0, tokens: 0, options, sent: [], resolve, reject });
+        const call: Call = {
+          jobs,
+          results: new Array(jobs.length),
+          done: 0,
+          tokens: 0,
+          options,
+          sent: [],
+          cancelled: false,
+          resolve: (results) => (signal?.removeEventListener('abort', cancel), resolve(results)),
+          reject: (error) => (signal?.removeEventListener('abort', cancel), reject(error)),
+        };
+        function cancel(): void {
+          call.cancelled = true;
+          const queued = queue.indexOf(call);
+          if (queued >= 0) queue.splice(queued, 1);
+          call.reject(cancelledError());
+        }
+        signal?.addEventListener('abort', cancel, { once: true });
+        queue.push(call);
         schedule();
       });
     },

@@ -15,6 +15,8 @@ export const SAMPLING_ERROR_CODES = [
   'invalid_model',
   /** The engine was closed or its worker thread died (internal). */
   'engine_closed',
+  /** The caller cancelled the call (its AbortSignal fired, e.g. an HTTP client went away). */
+  'cancelled',
 ] as const;
 export type SamplingErrorCode = (typeof SAMPLING_ERROR_CODES)[number];
 

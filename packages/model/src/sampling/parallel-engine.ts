@@ -78,6 +78,7 @@ export async function createParallelSamplingEngine({ replicas, intraOpNumThreads
                 tokens[c] = p.tokens;
                 generateOptions.onProgress?.({ done: done.reduce((a, b) => a + b, 0), total: rows.length, tokens: tokens.reduce((a, b) => a + b, 0) });
               },
+              ...(generateOptions.signal === undefined ? {} : { signal: generateOptions.signal }),
               ...(generateOptions.onText === undefined
                 ? {}
                 : { onText: (deltas: TextDelta[]) => generateOptions.onText?.(deltas.map((d) => ({ ...d, row: chunk[d.row] as number }))) }),

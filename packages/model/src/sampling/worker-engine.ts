@@ -64,11 +64,24 @@ export async function createWorkerSamplingEngine(options: SamplingEngineOptions)
     info,
     generate(rows, params = {}, generateOptions = {}) {
       if (closed) return Promise.reject(new SamplingError('engine_closed', 'the sampling engine is closed'));
-      const { rowNumbers, onText } = generateOptions;
-      return call<SampleResult[]>(
+      const { rowNumbers, onText, signal } = generateOptions;
+      if (signal?.aborted) return Promise.reject(new SamplingError('cancelled', 'the generate call was cancelled by its caller'));
+      const id = nextId + 1; // the id `call` gives this request
+      const result = call<SampleResult[]>(
         { method: 'generate', rows, params, ...(rowNumbers === undefined ? {} : { rowNumbers }), ...(onText === undefined ? {} : { streamText: true }) },
         generateOptions,
       );
+      if (signal === undefined) return result;
+      const cancel = (): void => {
+        const p = pending.get(id);
+        if (p === undefined) return;
+        pending.delete(id);
+        if (pending.size === 0) worker.unref();
+        worker.postMessage({ id: ++nextId, method: 'cancel', call: id } as EngineRequest);
+        p.reject(new SamplingError('cancelled', 'the generate call was cancelled by its caller'));
+      };
+      signal.addEventListener('abort', cancel, { once: true });
+      return result.finally(() => signal.removeEventListener('abort', cancel));
     },
     async close() {
       if (closed) return;

@@ -8,6 +8,7 @@ import type { SamplingParamsInput } from './params.ts';
 export type EngineRequest =
   | { id: number; method: 'open'; options: SamplingEngineOptions }
   | { id: number; method: 'generate'; rows: readonly SampleRow[]; params: SamplingParamsInput; rowNumbers?: readonly number[]; streamText?: boolean }
+  | { id: number; method: 'cancel'; call: number }
   | { id: number; method: 'close' };
 
 export interface SerializedError {

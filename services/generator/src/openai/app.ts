@@ -63,7 +63,9 @@ export function createOpenAiApp({ engine, modelName = engine.info.name, defaultC
       throw new OpenAiHttpError(404, `The model \`${model}\` does not exist. This server serves: ${modelName}.`, { param: 'model', code: 'model_not_found' });
     }
   };
-  const sample = async (rows: SampleRow[], params: Parameters<SamplingEngine['generate']>[1]): Promise<SampleResult[]> => engine.generate(rows, params);
+  // A client that goes away cancels its rows (the engine drops them at its next step).
+  const sample = async (c: Context, rows: SampleRow[], params: Parameters<SamplingEngine['generate']>[1]): Promise<SampleResult[]> =>
+    engine.generate(rows, params, { signal: c.req.raw.signal });
 
   /**
    * A streamed answer. `chunk(deltas)` turns text deltas into one chunk body (null: nothing to
@@ -89,7 +91,12 @@ export function createOpenAiApp({ engine, modelName = engine.info.name, defaultC
       wake = undefined;
       w?.();
     };
+    const cancel = new AbortController();
+    const request = c.req.raw.signal;
+    if (request.aborted) cancel.abort();
+    else request.addEventListener('abort', () => cancel.abort(), { once: true });
     const pending = engine.generate(rows, params, {
+      signal: cancel.signal,
       onText: (deltas) => {
         queue.push(deltas);
         notify();
@@ -104,6 +111,7 @@ export function createOpenAiApp({ engine, modelName = engine.info.name, defaultC
     // Refused before any text (bad parameters, a prompt too long): a JSON error with its status.
     if (queue.length === 0) await pending;
     return streamSSE(c, async (sse) => {
+      sse.onAbort(() => cancel.abort());
       const send = (body: object | string): Promise<void> => sse.writeSSE({ data: typeof body === 'string' ? body : JSON.stringify(body) });
       if (first !== undefined) await send(first);
       for (;;) {
@@ -149,7 +157,7 @@ export function createOpenAiApp({ engine, modelName = engine.info.name, defaultC
         usageChunk: (u) => ({ ...head, choices: [], usage: u }),
       });
     }
-    const results = await sample(rows, params);
+    const results = await sample(c, rows, params);
     return c.json({
       id: `cmpl-${randomUUID()}`,
       object: 'text_completion',
@@ -184,7 +192,7 @@ export function createOpenAiApp({ engine, modelName = engine.info.name, defaultC
         usageChunk: (u) => ({ ...head, choices: [], usage: u }),
       });
     }
-    const results = await sample(rows, params);
+    const results = await sample(c, rows, params);
     return c.json({
       id: `chatcmpl-${randomUUID()}`,
       object: 'chat.completion',

@@ -68,8 +68,8 @@ export function createOpenAiApp({ engine, modelName = engine.info.name, defaultC
     engine.generate(rows, params, { signal: c.req.raw.signal });
 
   /**
-   * A streamed answer. `chunk(deltas)` turns text deltas into one chunk body (null: nothing to
-   * send); `first` is sent before any text (the chat role chunks).
+   * A streamed answer: `first` (the chat role chunks) before any text, then `chunk(deltas)` for
+   * each batch of text deltas the engine streams, the usage chunk if asked, and `[DONE]`.
    */
   const stream = async (
     c: Context,

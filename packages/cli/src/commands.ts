@@ -7,6 +7,7 @@ import { runInitModel } from './commands/init-model.ts';
 import { runJudge } from './commands/judge.ts';
 import { runJudgeTrain } from './commands/judge-train.ts';
 import { runScore } from './commands/score.ts';
+import { runServe } from './commands/serve.ts';
 import { runSft } from './commands/sft.ts';
 import { runRun } from './commands/run.ts';
 import { runTest } from './commands/test.ts';
@@ -33,6 +34,7 @@ export const commands: Command[] = [
   { name: 'train', summary: 'one SPPO round (or DPO/IPO) from a triplets file to a new checkpoint', run: runTrain },
   { name: 'judge', summary: 'score a generations file with a pairwise judge and write triplets', run: runJudge },
   { name: 'judge-train', summary: 'train a mini-PairRM pairwise judge from preference pairs', run: runJudgeTrain },
+  { name: 'serve', summary: 'serve a checkpoint (OpenAI-compatible API) or a judge (compare/rank API) over HTTP', run: runServe },
   { name: 'bench', summary: 'run a benchmark against its peer and print JSON (./sppo bench NAME)', run: runBench },
   { name: 'deploy', summary: 'deploy the CDK stack and the gateway worker (--dry-run: synth and bundle only)', run: runDeploy },
 ];

@@ -9,3 +9,7 @@ export type { JudgeResolver, JudgeResolverOptions, JudgeSpec } from './judges.ts
 export { isPermanent, PermanentJudgeError, reasonOf } from './errors.ts';
 export { startJudgeWorker } from './worker.ts';
 export type { JudgeWorkerOptions } from './worker.ts';
+export { createJudgeApp, JudgeHttpError } from './http/app.ts';
+export type { JudgeAppOptions } from './http/app.ts';
+export { startJudgeServer } from './http/server.ts';
+export type { JudgeServer } from './http/server.ts';

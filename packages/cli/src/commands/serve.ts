@@ -50,7 +50,10 @@ export async function serve(argv: string[], until: Promise<void>, onListening: (
   try {
     if (kind === 'policy') {
       const engine: SamplingEngine = await createParallelSamplingEngine({ modelDir: model, executionProvider, ...(replicas === undefined ? {} : { replicas }) });
-      const server = await startOpenAiServer({ engine, port, hostname, ...(modelName ? { modelName } : {}) });
+      const server = await startOpenAiServer({ engine, port, hostname, ...(modelName ? { modelName } : {}) }).catch(async (e: unknown) => {
+        await engine.close();
+        throw e;
+      });
       console.log(`serve: ${modelName ?? engine.info.name} (OpenAI-compatible) at ${server.baseUrl}   (Ctrl-C stops)`);
       onListening(server.baseUrl);
       close = async () => {
@@ -61,7 +64,10 @@ export async function serve(argv: string[], until: Promise<void>, onListening: (
       const judge: PairwiseJudge = model.startsWith('rule:')
         ? createRuleJudge(model)
         : await loadPairwiseJudge(model, { executionProvider, ...(replicas === undefined ? {} : { replicas }) });
-      const server = await startJudgeServer({ judge, port, hostname, ...(modelName ? { modelName } : {}) });
+      const server = await startJudgeServer({ judge, port, hostname, ...(modelName ? { modelName } : {}) }).catch(async (e: unknown) => {
+        await judge.close?.();
+        throw e;
+      });
       console.log(`serve: ${modelName ?? judge.name} (judge: /compare, /rank) at ${server.baseUrl}   (Ctrl-C stops)`);
       onListening(server.baseUrl);
       close = async () => {

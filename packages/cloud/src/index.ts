@@ -62,3 +62,4 @@ export { parseEmulatorArgs, startLocalCloud } from './emulator-main.ts';
 export type { EmulatorMainOptions } from './emulator-main.ts';
 export { listenHttp } from './http-server.ts';
 export type { HttpListener } from './http-server.ts';
+export { isRunCancelled } from './run-status.ts';

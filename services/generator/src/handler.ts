@@ -15,7 +15,7 @@
  * it to the generate DLQ with its reason, acks it and records the unit's failure (worker.ts).
  */
 import type { HandlerContext, Logger, MessageHandler, ObjectStore, Queue } from '@sppo/cloud';
-import { isNotFound } from '@sppo/cloud';
+import { isNotFound, isRunCancelled } from '@sppo/cloud';
 import {
   generationRowSchema,
   generationShardKey,
@@ -24,8 +24,6 @@ import {
   parseJsonl,
   promptPoolRowSchema,
   roundManifestSchema,
-  runStatusKey,
-  runStatusRecordSchema,
   sampleSeed,
   toJsonl,
   type GenerateTask,
@@ -66,15 +64,6 @@ async function readManifest(store: ObjectStore, task: GenerateTask): Promise<Rou
   } catch (e) {
     if (isNotFound(e)) throw new PermanentGenerateError(`round ${task.round} of run ${task.run_id} has no manifest (${key}): the round was never started`);
     throw new PermanentGenerateError(`the manifest ${key} is invalid: ${(e as Error).message}`);
-  }
-}
-
-async function isCancelled(store: ObjectStore, run: string): Promise<boolean> {
-  try {
-    return (await store.getJson(runStatusKey(run), runStatusRecordSchema)).status === 'cancelled';
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
   }
 }
 
@@ -161,7 +150,7 @@ export async function generateShard(task: GenerateTask, logger: Logger, options:
   const { store, events } = options;
   const { run_id: run, round, shard } = task;
   const generated = { type: 'shard.generated', run_id: run, round, shard } as const;
-  if (await isCancelled(store, run)) {
+  if (await isRunCancelled(store, run)) {
     logger.info('generate.skipped_cancelled', { run_id: run, round, shard });
     return 'skipped-cancelled';
   }

@@ -14,14 +14,12 @@
  * it to the judge DLQ with its reason, acks it and records the unit's failure (worker.ts).
  */
 import type { HandlerContext, Logger, MessageHandler, ObjectStore, Queue } from '@sppo/cloud';
-import { isNotFound } from '@sppo/cloud';
+import { isNotFound, isRunCancelled } from '@sppo/cloud';
 import {
   generationShardKey,
   judgeMetricsKey,
   manifestKey,
   roundManifestSchema,
-  runStatusKey,
-  runStatusRecordSchema,
   toJsonl,
   tripletShardKey,
   type JudgeTask,
@@ -68,21 +66,12 @@ async function readManifest(store: ObjectStore, task: JudgeTask): Promise<RoundM
   }
 }
 
-async function isCancelled(store: ObjectStore, run: string): Promise<boolean> {
-  try {
-    return (await store.getJson(runStatusKey(run), runStatusRecordSchema)).status === 'cancelled';
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
-  }
-}
-
 export async function judgeShard(task: JudgeTask, logger: Logger, { store, events, judges }: JudgeHandlerOptions): Promise<JudgeOutcome> {
   const { run_id: run, round, shard } = task;
   const tripletsKey = tripletShardKey(run, round, shard);
   const metricsKey = judgeMetricsKey(run, round, shard);
   const judged = { type: 'shard.judged', run_id: run, round, shard } as const;
-  if (await isCancelled(store, run)) {
+  if (await isRunCancelled(store, run)) {
     logger.info('judge.skipped_cancelled', { run_id: run, round, shard });
     return 'skipped-cancelled';
   }

@@ -9,7 +9,7 @@
  *   other rows in the batch.
  */
 import type { DecoderModel, StepOutput } from './decoder.ts';
-import { concatKvRows, emptyKvCache, selectKvRows, type KvCache } from './kv-cache.ts';
+import { concatFloats, concatKvRows, emptyKvCache, selectKvRows, type KvCache } from './kv-cache.ts';
 import { sampleToken } from './logits.ts';
 import type { SamplingParams } from './params.ts';
 import { createSampleRng, type SampleRng } from './rng.ts';
@@ -164,16 +164,6 @@ async function prefillChunk(decoder: DecoderModel, groups: readonly (readonly nu
     positionIds: positions,
     past: emptyKvCache(decoder.numLayers, G, decoder.numKeyValueHeads, decoder.headDim),
   });
-}
-
-function concatFloats(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function gatherLogits(logits: Float32Array, rows: readonly number[], vocab: number): Float32Array {

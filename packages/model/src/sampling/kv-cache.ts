@@ -72,23 +72,25 @@ export function concatKvRows(caches: readonly KvCache[]): KvCache {
       throw new RangeError('concatKvRows: caches differ in length, heads, head size or layers');
     }
   }
-  const join = (parts: Float32Array[]): Float32Array => {
-    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  };
   return {
     layers: first.layers.map((_, i) => ({
-      key: join(caches.map((c) => (c.layers[i] as KvCache['layers'][number]).key)),
-      value: join(caches.map((c) => (c.layers[i] as KvCache['layers'][number]).value)),
+      key: concatFloats(caches.map((c) => (c.layers[i] as KvCache['layers'][number]).key)),
+      value: concatFloats(caches.map((c) => (c.layers[i] as KvCache['layers'][number]).value)),
     })),
     batch: caches.reduce((n, c) => n + c.batch, 0),
     heads: first.heads,
     length: first.length,
     headDim: first.headDim,
   };
+}
+
+/** The arrays one after the other in one new array. */
+export function concatFloats(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

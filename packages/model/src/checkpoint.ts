@@ -133,6 +133,24 @@ export async function writeCheckpoint(
   // Validates the tokenizer files before anything touches the disk.
   const tokenizer = createTokenizer(input.tokenizerJson, input.tokenizerConfig);
   const files = await checkpointFiles(input, tokenizer.vocabSize);
+  return writeFolderAtomically(dir, files, {
+    // A complete checkpoint that appeared while this one was being written is not replaced either.
+    beforeReplace: async () => {
+      if (!overwrite && (await isCheckpointComplete(dir))) throw new CheckpointExistsError(dir);
+    },
+  });
+}
+
+/**
+ * Writes `files` (name, chunks) and then `_COMPLETE` (each file's size and sha256) into a
+ * temporary sibling folder, every file fsynced, and moves it into place as `dir` (an existing
+ * folder is swapped out and deleted), so a reader sees a whole folder or none. Returns the marker.
+ */
+export async function writeFolderAtomically(
+  dir: string,
+  files: Iterable<readonly [string, readonly Uint8Array[]]>,
+  { beforeReplace }: { beforeReplace?: () => Promise<void> } = {},
+): Promise<CompleteMarker> {
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
   const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`);
@@ -148,7 +166,7 @@ export async function writeCheckpoint(
     await writeSynced(join(tmp, COMPLETE_MARKER), [json(marker)]);
     await syncDir(tmp);
     if (await stat(dir).then(() => true, () => false)) {
-      if (!overwrite && (await isCheckpointComplete(dir))) throw new CheckpointExistsError(dir);
+      await beforeReplace?.();
       const trash = `${tmp}.old`;
       await rename(dir, trash);
       await rename(tmp, dir);

@@ -11,9 +11,9 @@
  *
  * Written into a temp folder beside `dir`, then renamed into place, so a reader never sees half.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFolderAtomically } from '../checkpoint.ts';
 import { createTokenizer, type LoadedTokenizer } from '../tokenizer.ts';
 import { parseMiniPairRMConfig, type MiniPairRMConfig, type PairwiseWeights } from './config.ts';
 import { buildPairwiseModel, PAIRWISE_MODEL_FILE } from './onnx-model.ts';
@@ -46,29 +46,8 @@ export async function writePairwiseCheckpoint(dir: string, input: PairwiseCheckp
   if (input.trainingArgs !== undefined) files.push(['training_args.json', json(input.trainingArgs)]);
   if (input.metrics !== undefined) files.push(['metrics.json', json(input.metrics)]);
   if (input.logHistory !== undefined) files.push(['log_history.json', json(input.logHistory)]);
-  const parent = dirname(dir);
-  await mkdir(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(dir)}.tmp-${process.pid}-${randomUUID().slice(0, 8)}`);
-  await mkdir(tmp);
-  try {
-    const marker = { format: 'sppo-checkpoint/1', files: {} as Record<string, { bytes: number; sha256: string }> };
-    for (const [name, bytes] of files) {
-      await writeFile(join(tmp, name), bytes);
-      marker.files[name] = { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
-    }
-    await writeFile(join(tmp, JUDGE_COMPLETE_MARKER), json(marker));
-    if (await stat(dir).then(() => true, () => false)) {
-      const trash = `${tmp}.old`;
-      await rename(dir, trash);
-      await rename(tmp, dir);
-      await rm(trash, { recursive: true, force: true });
-    } else {
-      await rename(tmp, dir);
-    }
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
-  }
+  // The same write-then-swap as a policy checkpoint (its `_COMPLETE` names every file's sha256).
+  await writeFolderAtomically(dir, files.map(([name, bytes]) => [name, [bytes]] as const));
 }
 
 export interface PairwiseCheckpoint {

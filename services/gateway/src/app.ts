@@ -12,6 +12,7 @@ import { buildOpenApiDocument } from './api/openapi.ts';
 import { cachedDepsFromEnv } from './deps.ts';
 import type { GatewayDeps, GatewayEnv } from './http/context.ts';
 import { ApiError, toErrorResponse } from './http/errors.ts';
+import { rateLimit } from './http/limits.ts';
 import { apiKeyAuth, requestId, withDeps } from './http/middleware.ts';
 import { createConsoleLogger, type Logger } from './ports.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -47,6 +48,7 @@ export function createApp({ resolveDeps, bodyLimitBytes = DEFAULT_BODY_LIMIT_BYT
     }),
     withDeps({ resolve }),
     apiKeyAuth(),
+    rateLimit(),
   );
   app.route('/v1/runs', runRoutes());
 

@@ -10,11 +10,14 @@
  *   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (optional)
  *                               secrets; with an emulator endpoint they default to dummy values
  *   SPPO_API_KEYS               secret: JSON list of { "tenant", "key_sha256" }
+ *   SPPO_LIMIT_RUNNING_RUNS, SPPO_LIMIT_PROMPTS_PER_RUN, SPPO_LIMIT_REQUESTS_PER_MINUTE,
+ *   SPPO_LIMIT_REQUEST_BURST    per-tenant limits (http/limit-settings.ts; 0 = no limit)
  *
  * Every problem is collected and reported at once (workers-sdk style), naming the variable and how
  * to fix it, never echoing a secret's value.
  */
 import { formatPath } from '@sppo/core';
+import { limitSettingsFromEnv, type LimitSettings } from './http/limit-settings.ts';
 import { apiKeysSchema, type ApiKeyEntry } from './tenants.ts';
 import { QUEUE_KINDS, type QueueKind } from './ports.ts';
 import type { AwsCredentials } from './aws/s3.ts';
@@ -28,6 +31,8 @@ export interface GatewayConfig {
   queueUrls: Partial<Record<QueueKind, string>>;
   credentials: AwsCredentials;
   apiKeys: ApiKeyEntry[];
+  /** Per-tenant limits (defaults in http/limit-settings.ts). */
+  limits: LimitSettings;
 }
 
 export class GatewayConfigError extends Error {
@@ -122,6 +127,8 @@ export function gatewayConfigFromEnv(env: EnvLike): GatewayConfig {
     seen.add(entry.key_sha256);
   }
 
+  const limits = limitSettingsFromEnv(env, problems);
+
   if (problems.length > 0) throw new GatewayConfigError(problems);
   return {
     bucket: bucket ?? '',
@@ -131,5 +138,6 @@ export function gatewayConfigFromEnv(env: EnvLike): GatewayConfig {
     queueUrls,
     credentials,
     apiKeys,
+    limits,
   };
 }

@@ -4,11 +4,13 @@
 import { createAwsQueues, createAwsStore, type AwsPortsOptions } from './adapters/aws.ts';
 import { gatewayConfigFromEnv, type EnvLike } from './config.ts';
 import type { GatewayDeps } from './http/context.ts';
+import { createGatewayLimits } from './http/limits.ts';
 import { createConsoleLogger, type Logger } from './ports.ts';
 
 export function depsFromEnv(env: EnvLike, { logger = createConsoleLogger(), now = () => new Date(), aws = {} }: { logger?: Logger; now?: () => Date; aws?: AwsPortsOptions } = {}): GatewayDeps {
   const config = gatewayConfigFromEnv(env);
-  return { store: createAwsStore(config, aws), queues: createAwsQueues(config, aws), apiKeys: config.apiKeys, logger, now };
+  // The limits' state (token buckets) lives as long as these deps: per process, per isolate on Workers.
+  return { store: createAwsStore(config, aws), queues: createAwsQueues(config, aws), apiKeys: config.apiKeys, logger, now, limits: createGatewayLimits(config.limits) };
 }
 
 /** depsFromEnv with a per-bindings-object cache (configuration errors are not cached). */

@@ -43,7 +43,11 @@ function sameDigest(a: string, b: string): boolean {
 
 /** The tenant owning `key`, or null when the key is unknown. */
 export async function tenantForKey(key: string, entries: readonly ApiKeyEntry[]): Promise<string | null> {
-  const digest = await hashApiKey(key);
+  return tenantForDigest(await hashApiKey(key), entries);
+}
+
+/** The tenant owning the key whose SHA-256 (hex) is `digest`, or null. */
+export function tenantForDigest(digest: string, entries: readonly ApiKeyEntry[]): string | null {
   let tenant: string | null = null;
   for (const entry of entries) if (sameDigest(digest, entry.key_sha256)) tenant = entry.tenant;
   return tenant;

@@ -36,6 +36,10 @@ export async function envFor(cloud: TestCloud): Promise<Record<string, string>> 
     SPPO_REGION: 'us-east-1',
     SPPO_AWS_ENDPOINT: cloud.emulator.endpoint,
     SPPO_API_KEYS: JSON.stringify(keys),
+    // Tests that are not about limits create many runs and call quickly: limits off (http/limits.test.ts
+    // sets its own).
+    SPPO_LIMIT_RUNNING_RUNS: '0',
+    SPPO_LIMIT_REQUESTS_PER_MINUTE: '0',
   };
   for (const kind of QUEUE_KINDS) env[`SPPO_QUEUE_URL_${kind.toUpperCase()}`] = cloud.resources.queues[kind].url;
   return env;

@@ -12,6 +12,7 @@ import {
   cancelBodySchema,
   errorBodySchema,
   healthSchema,
+  limitErrorBodySchema,
   roundViewSchema,
   runCreatedSchema,
   runListSchema,
@@ -28,10 +29,18 @@ const jsonBody = (name: string) => ({ content: { 'application/json': { schema: r
 const error = (description: string) => ({ description, ...jsonBody('Error') });
 
 const runIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }, description: 'Run id as returned by POST /v1/runs.' };
+// 429s of the per-tenant limits (http/limits.ts): every /v1 call counts against its key's rate.
+const tooMany = (description: string) => ({
+  description,
+  headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } },
+  ...jsonBody('LimitError'),
+});
+const RATE_LIMITED = tooMany('rate_limit_exceeded: this API key made too many requests; retry after Retry-After seconds.');
 const COMMON_ERRORS = {
   '400': error('Invalid id, query or body: `details.issues` lists every problem.'),
   '401': error('Missing or unknown API key.'),
   '404': error("No such run for this tenant (other tenants' runs are not found either)."),
+  '429': RATE_LIMITED,
   '500': error('Internal error (logged with the request id).'),
 };
 
@@ -47,9 +56,16 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
     security: [{ bearer: [] }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key listed (as its SHA-256) in SPPO_API_KEYS.' } },
+      headers: {
+        RetryAfter: {
+          description: 'Seconds to wait before retrying (RFC 9110). Sent with rate_limit_exceeded and running_runs_limit_exceeded; not with prompts_per_run_limit_exceeded, which waiting cannot fix.',
+          schema: { type: 'integer', minimum: 1 },
+        },
+      },
       schemas: {
         RunConfig: schema(runConfigSchema, 'input'),
         Error: schema(errorBodySchema, 'output'),
+        LimitError: schema(limitErrorBodySchema, 'output'),
         RunCreated: schema(runCreatedSchema, 'output'),
         RunList: schema(runListSchema, 'output'),
         RunView: schema(runViewSchema, 'output'),
@@ -72,6 +88,9 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
             '401': COMMON_ERRORS['401'],
             '413': error('Body over the size limit.'),
             '415': error('Body is not application/json.'),
+            '429': tooMany(
+              'A per-tenant limit: running_runs_limit_exceeded (the tenant has its maximum of running runs; Retry-After 30 s), prompts_per_run_limit_exceeded (the pool would exceed the prompts per run; no Retry-After) or rate_limit_exceeded. Nothing is stored.',
+            ),
             '503': error('Stored but not started (events queue unreachable): resume it later.'),
           },
         },
@@ -81,7 +100,7 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
             { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor of the previous page.' },
           ],
-          responses: { '200': { description: 'A page of runs.', ...jsonBody('RunList') }, '400': COMMON_ERRORS['400'], '401': COMMON_ERRORS['401'] },
+          responses: { '200': { description: 'A page of runs.', ...jsonBody('RunList') }, '400': COMMON_ERRORS['400'], '401': COMMON_ERRORS['401'], '429': RATE_LIMITED },
         },
       },
       '/v1/runs/{id}': {
@@ -103,7 +122,12 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
           summary: "Append prompts to the run's pool for later rounds",
           parameters: [runIdParam],
           requestBody: { required: true, ...jsonBody('AddPrompts') },
-          responses: { '200': { description: 'Appended.', ...jsonBody('AddPromptsResult') }, ...COMMON_ERRORS, '409': error('The run is completed.') },
+          responses: {
+            '200': { description: 'Appended.', ...jsonBody('AddPromptsResult') },
+            ...COMMON_ERRORS,
+            '409': error('The run is completed.'),
+            '429': tooMany('prompts_per_run_limit_exceeded (the pool would exceed the prompts per run; no Retry-After; nothing is appended) or rate_limit_exceeded.'),
+          },
         },
       },
       '/v1/runs/{id}/cancel': {
@@ -118,7 +142,12 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
         post: {
           summary: 'Continue a cancelled or failed run from what exists',
           parameters: [runIdParam],
-          responses: { '202': { description: 'Resume requested.', ...jsonBody('ActionResult') }, ...COMMON_ERRORS, '409': error('The run is running or completed.') },
+          responses: {
+            '202': { description: 'Resume requested.', ...jsonBody('ActionResult') },
+            ...COMMON_ERRORS,
+            '409': error('The run is running or completed.'),
+            '429': tooMany('running_runs_limit_exceeded (a resumed run needs a running-runs slot; Retry-After 30 s) or rate_limit_exceeded.'),
+          },
         },
       },
       '/health/live': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive.', content: { 'application/health+json': { schema: ref('Health') } } } } } },

@@ -13,20 +13,42 @@ import {
   runIdSchema,
   runStatusValueSchema,
 } from '@sppo/core';
-import { ERROR_CODES } from '../http/errors.ts';
+import { ERROR_CODES, LIMIT_ERROR_CODES } from '../http/errors.ts';
+import { LIMIT_NAMES } from '../http/limit-settings.ts';
+
+const issueDetailsSchema = z
+  .object({ issues: z.array(z.object({ path: z.string(), message: z.string(), valid_values: z.array(z.string()).optional() })) })
+  .describe('For validation errors: every problem, positioned by its field path.');
+
+export const limitDetailsSchema = z
+  .object({
+    limit: z.enum(LIMIT_NAMES).describe('The per-tenant limit that was reached.'),
+    allowed: z.number().int().describe("The limit's value (the operator's setting)."),
+    current: z.number().int().optional().describe('Where the caller stands: its running runs, or the prompts the pool would hold.'),
+    retry_after_seconds: z.number().int().optional().describe('As the Retry-After header; absent when waiting cannot help (prompts_per_run).'),
+  })
+  .describe('For 429 answers: which per-tenant limit was reached.');
 
 export const errorBodySchema = z
   .object({
     error: z.object({
       code: z.enum(ERROR_CODES).describe('Stable machine-readable code.'),
       message: z.string().describe('What was wrong and how to fix it.'),
-      details: z
-        .object({ issues: z.array(z.object({ path: z.string(), message: z.string(), valid_values: z.array(z.string()).optional() })) })
-        .optional()
-        .describe('For validation errors: every problem, positioned by its field path.'),
+      details: z.union([issueDetailsSchema, limitDetailsSchema]).optional().describe('Validation problems (400) or the limit reached (429).'),
     }),
   })
   .describe('Every error response.');
+
+export const limitErrorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(LIMIT_ERROR_CODES).describe('Names the limit: rate_limit_exceeded (requests per API key), running_runs_limit_exceeded, prompts_per_run_limit_exceeded.'),
+      message: z.string().describe('The limit, its value, and what to do.'),
+      details: limitDetailsSchema,
+    }),
+  })
+  .describe('429: a per-tenant limit was reached (the error shape; gateway README "Limits").');
+
 
 export const ROUND_PHASES = ['waiting', 'generating', 'judging', 'training', 'done'] as const;
 

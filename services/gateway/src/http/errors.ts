@@ -22,11 +22,18 @@ export const ERROR_CODES = [
   'conflict',
   'payload_too_large',
   'unsupported_media_type',
+  'rate_limit_exceeded',
+  'running_runs_limit_exceeded',
+  'prompts_per_run_limit_exceeded',
   'internal',
   'misconfigured',
   'unavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The 429 codes, one per per-tenant limit (http/limits.ts). */
+export const LIMIT_ERROR_CODES = ['rate_limit_exceeded', 'running_runs_limit_exceeded', 'prompts_per_run_limit_exceeded'] as const satisfies readonly ErrorCode[];
+export type LimitErrorCode = (typeof LIMIT_ERROR_CODES)[number];
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: unknown };
@@ -62,6 +69,9 @@ export function toErrorResponse(error: unknown, c: Context<GatewayEnv>, logger: 
 
   if (error instanceof ApiError) {
     const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer realm="sppo"' } : {};
+    // 429s (http/limits.ts) carry the seconds to wait in `details.retry_after_seconds`.
+    const retryAfter = (error.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+    if (error.status === 429 && typeof retryAfter === 'number') headers['retry-after'] = String(retryAfter);
     return send(error.status as ContentfulStatusCode, { error: { code: error.code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) } }, headers);
   }
   if (error instanceof ValidationError) {

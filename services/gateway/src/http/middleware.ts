@@ -4,7 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { jsonDepth } from '@sppo/core';
 import { ApiError } from './errors.ts';
 import type { GatewayDeps, GatewayEnv } from './context.ts';
-import { tenantForKey } from '../tenants.ts';
+import { hashApiKey, tenantForDigest } from '../tenants.ts';
 
 /** Tags every response with `x-request-id` (a fresh UUID; an incoming one is not trusted). */
 export function requestId({ header = 'x-request-id' }: { header?: string } = {}): MiddlewareHandler<GatewayEnv> {
@@ -35,9 +35,11 @@ export function apiKeyAuth({ scheme = 'Bearer' }: { scheme?: string } = {}): Mid
     if (match?.[1] === undefined) {
       throw new ApiError(401, 'unauthorized', `missing API key: send "Authorization: ${scheme} <your key>"`);
     }
-    const tenant = await tenantForKey(match[1], c.get('deps').apiKeys);
+    const digest = await hashApiKey(match[1]);
+    const tenant = tenantForDigest(digest, c.get('deps').apiKeys);
     if (tenant === null) throw new ApiError(401, 'unauthorized', 'unknown API key: check the key, or ask the operator to add its SHA-256 to SPPO_API_KEYS');
     c.set('tenant', tenant);
+    c.set('apiKeyHash', digest);
     await next();
   };
 }

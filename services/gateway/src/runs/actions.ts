@@ -14,6 +14,7 @@ import type { z } from 'zod';
 import type { actionResultSchema, addPromptsResultSchema } from '../api/schemas.ts';
 import { ApiError } from '../http/errors.ts';
 import type { GatewayDeps } from '../http/context.ts';
+import { checkPromptsPerRun } from '../http/limits.ts';
 import { mergePool, readPool, resolvePromptSource, writePool } from './prompts.ts';
 import { readStatus, type RunRecord } from './record.ts';
 import { handleEvent } from '../automation/handle-event.ts';
@@ -41,7 +42,11 @@ export async function resumeRun(record: RunRecord, deps: GatewayDeps): Promise<A
   const status = await statusOf(deps, runId);
   if (status === 'running') throw new ApiError(409, 'conflict', `run ${runId} is running: only cancelled or failed runs can be resumed`);
   if (status === 'completed') throw new ApiError(409, 'conflict', `run ${runId} is completed: start a new run to train further`);
-  await deps.queues.send('events', { type: 'run.resumed', run_id: runId } satisfies RunEvent);
+  const publish = () => deps.queues.send('events', { type: 'run.resumed', run_id: runId } satisfies RunEvent);
+  // A resumed run runs again: it needs a running-runs slot like a new one (http/limits.ts).
+  const { limits } = deps;
+  if (limits === undefined) await publish();
+  else await limits.runs.admit(record.tenant, () => limits.running.count(deps.store, record.tenant), publish);
   deps.logger.info('run.resume_requested', { run_id: runId });
   return { run_id: runId, status, message: 'resume requested: the run continues from what exists once the events worker handles it' };
 }
@@ -54,6 +59,7 @@ export async function addPrompts(record: RunRecord, source: PromptSource, deps: 
   // Read-modify-write of one object: two concurrent additions to the same run may lose one
   // (S3 conditional writes are not available on every store, e.g. the emulator).
   const pool = mergePool(existing, added);
+  checkPromptsPerRun(deps.limits?.settings, pool.length, { adding: added.length });
   await writePool(deps.store, runId, pool);
   return { run_id: runId, added: added.length, prompt_count: pool.length };
 }

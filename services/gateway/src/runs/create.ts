@@ -8,6 +8,7 @@ import { parseRunConfig, promptsKey, promptsPerRound, runConfigKey, type RunEven
 import type { z } from 'zod';
 import { ApiError } from '../http/errors.ts';
 import type { GatewayDeps } from '../http/context.ts';
+import { checkPromptsPerRun } from '../http/limits.ts';
 import type { runCreatedSchema } from '../api/schemas.ts';
 import { mintRunId } from '../tenants.ts';
 import { copyBaseCheckpoint, planBaseCheckpoint } from './base-checkpoint.ts';
@@ -17,15 +18,24 @@ import { shardsPerRound, writeStatus, type RunRecord } from './record.ts';
 export type RunCreated = z.infer<typeof runCreatedSchema>;
 
 /**
- * Everything is read and validated first (config, prompt source, the base model's source and
- * tenancy), so a refused request leaves no object behind. Then the writes, in order: prompts
- * pool, checkpoint 0 (copied when the base model is in the bucket), run.json, the run.created event.
+ * Everything is read and validated first (config, the tenant's running runs and prompts per run
+ * limits, prompt source, the base model's source and tenancy), so a refused request leaves no
+ * object behind. Then the writes, in order: prompts pool, checkpoint 0 (copied when the base model
+ * is in the bucket), run.json, the run.created event.
  */
-export async function createRun(body: unknown, tenant: string, { store, queues, now, logger }: GatewayDeps): Promise<RunCreated> {
+export async function createRun(body: unknown, tenant: string, deps: GatewayDeps): Promise<RunCreated> {
   const config = parseRunConfig(body);
+  const { limits, store } = deps;
+  // The running-runs slot is held until run.json exists (http/limits.ts RunAdmission).
+  if (limits === undefined) return createAdmitted(config, tenant, deps);
+  return limits.runs.admit(tenant, () => limits.running.count(store, tenant), () => createAdmitted(config, tenant, deps));
+}
+
+async function createAdmitted(config: ReturnType<typeof parseRunConfig>, tenant: string, { store, queues, now, logger, limits }: GatewayDeps): Promise<RunCreated> {
   const createdAt = now();
   const runId = mintRunId(tenant, createdAt);
   const pool = mergePool([], await resolvePromptSource(config.prompts, { store, tenant }));
+  checkPromptsPerRun(limits?.settings, pool.length);
   // Resolve "0 = pool size / num_iterations" once, so every round has the same shard count even
   // if prompts are added later (core's roundShardCount is then independent of the pool size).
   const perRound = promptsPerRound({ poolSize: pool.length, numIterations: config.num_iterations, promptsPerIteration: config.prompts_per_iteration });

@@ -2,6 +2,8 @@
 // writes { "<stack name>": { "<output>": "<value>" } }; this maps the outputs to the Worker vars the
 // gateway reads (services/gateway: SPPO_BUCKET, SPPO_REGION, SPPO_QUEUE_URL_*), passed to
 // `wrangler deploy --var NAME:VALUE`. Secrets never pass through here (see infra/README.md).
+// The per-tenant limits (SPPO_LIMIT_*) are plain vars with their defaults in wrangler.jsonc; one set
+// in the environment of the deploy is passed on as a --var too.
 //
 // As a script: node infra/src/gateway-vars.ts <outputs.json> [stack name]
 //   prints the `--var NAME:VALUE` arguments, one per line (./sppo deploy runs it this way).
@@ -19,6 +21,30 @@ export const GATEWAY_VAR_OUTPUTS = {
 } as const;
 
 export type GatewayVarName = keyof typeof GATEWAY_VAR_OUTPUTS;
+
+/**
+ * The gateway's per-tenant limits (services/gateway/src/http/limit-settings.ts) with the defaults
+ * wrangler.jsonc declares: running runs per tenant, prompts per run, requests per minute and burst
+ * per API key (an in-memory token bucket per Worker isolate); "0" switches a limit off.
+ */
+export const GATEWAY_LIMIT_VARS = {
+  SPPO_LIMIT_RUNNING_RUNS: '10',
+  SPPO_LIMIT_PROMPTS_PER_RUN: '100000',
+  SPPO_LIMIT_REQUESTS_PER_MINUTE: '600',
+  SPPO_LIMIT_REQUEST_BURST: '120',
+} as const;
+
+/** The limits set (to digits) in `env`, e.g. `SPPO_LIMIT_RUNNING_RUNS=20 ./sppo deploy`; anything else is named. */
+export function limitVarOverrides(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(GATEWAY_LIMIT_VARS)) {
+    const value = env[name]?.trim();
+    if (value === undefined || value === '') continue;
+    if (!/^\d+$/.test(value)) throw new Error(`${name}=${JSON.stringify(value)} is not a whole number (0 = no limit); default ${GATEWAY_LIMIT_VARS[name as keyof typeof GATEWAY_LIMIT_VARS]}`);
+    out[name] = value;
+  }
+  return out;
+}
 
 /** The secrets the gateway Worker needs (`wrangler secret put NAME`); values never in files. */
 export const GATEWAY_SECRETS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'SPPO_API_KEYS'] as const;
@@ -58,5 +84,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   const vars = gatewayVarsFromOutputs(stackOutputs(JSON.parse(readFileSync(file, 'utf8')), stackName));
-  console.log(wranglerVarArgs(vars).join('\n'));
+  console.log(wranglerVarArgs({ ...vars, ...limitVarOverrides(process.env) }).join('\n'));
 }

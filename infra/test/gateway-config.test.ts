@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
-import { GATEWAY_SECRETS, GATEWAY_VAR_OUTPUTS, gatewayVarsFromOutputs, stackOutputs, wranglerVarArgs } from '../src/gateway-vars.ts';
+import { DEFAULT_LIMITS, LIMIT_VARIABLES } from '../../services/gateway/src/http/limit-settings.ts';
+import { GATEWAY_LIMIT_VARS, GATEWAY_SECRETS, GATEWAY_VAR_OUTPUTS, gatewayVarsFromOutputs, limitVarOverrides, stackOutputs, wranglerVarArgs } from '../src/gateway-vars.ts';
 
 const INFRA = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,8 +46,8 @@ test('wrangler.jsonc points at the gateway Workers entry with a compatibility da
   expect(config.compatibility_date <= '2026-08-01').toBe(true);
 });
 
-test('the Worker declares every var the stack outputs feed, and requires the secrets by name only', () => {
-  expect(Object.keys(config.vars).sort()).toEqual(Object.keys(GATEWAY_VAR_OUTPUTS).sort());
+test('the Worker declares every var the stack outputs feed and the limits, and requires the secrets by name only', () => {
+  expect(Object.keys(config.vars).sort()).toEqual([...Object.keys(GATEWAY_VAR_OUTPUTS), ...Object.keys(GATEWAY_LIMIT_VARS)].sort());
   expect(config.secrets.required.sort()).toEqual([...GATEWAY_SECRETS].sort());
   for (const secret of GATEWAY_SECRETS) expect(config.vars).not.toHaveProperty(secret);
 });
@@ -82,4 +83,13 @@ test('missing outputs and ambiguous stacks are named', () => {
   expect(() => gatewayVarsFromOutputs(partial)).toThrow(/lack Region, QueueUrlJudge/);
   expect(() => stackOutputs({ a: {}, b: {} })).toThrow(/stacks \[a, b\]/);
   expect(stackOutputs({ a: { X: '1' }, b: {} }, 'a')).toEqual({ X: '1' });
+});
+
+test("the limits' defaults in wrangler.jsonc are the gateway's own, and a deployer's SPPO_LIMIT_* become --var arguments", () => {
+  for (const [field, { variable }] of Object.entries(LIMIT_VARIABLES)) {
+    expect(config.vars[variable], variable).toBe(String(DEFAULT_LIMITS[field as keyof typeof DEFAULT_LIMITS]));
+    expect(GATEWAY_LIMIT_VARS[variable as keyof typeof GATEWAY_LIMIT_VARS]).toBe(config.vars[variable]);
+  }
+  expect(limitVarOverrides({ SPPO_LIMIT_RUNNING_RUNS: '20', SPPO_LIMIT_REQUEST_BURST: ' ', PATH: '/bin' })).toEqual({ SPPO_LIMIT_RUNNING_RUNS: '20' });
+  expect(() => limitVarOverrides({ SPPO_LIMIT_REQUESTS_PER_MINUTE: 'lots' })).toThrow(/SPPO_LIMIT_REQUESTS_PER_MINUTE="lots" is not a whole number/);
 });

@@ -1,13 +1,16 @@
 /**
  * The automation's Node host: polls the events queue with @sppo/cloud's worker loop (long polling,
  * heartbeat, explicit ack after the commands ran, malformed events to the DLQ at once) and hands
- * each event to handleEvent. Run by `node services/gateway/src/events-main.ts` (the ECS Fargate
+ * each event to handleEvent, one event of a run at a time (duplicates still waiting are coalesced:
+ * automation/run-serializer.ts). Every `progressIntervalSeconds` it logs one `events.progress`
+ * line (counts, runs busy, RSS and heap), so a long storm stays observable. Run by `node services/gateway/src/events-main.ts` (the ECS Fargate
  * service of infra/, the `events` command of SERVICE_COMMANDS) and by `./sppo up` in-process.
  */
 import { cloudConfigFromEnv, createLogger, createQueue, runWorker, type CloudConfig, type Logger, type WorkerHandle } from '@sppo/cloud';
 import { eventSchema, type RunEvent } from '@sppo/core';
 import { cloudPorts } from './adapters/cloud.ts';
 import { handleEvent } from './automation/handle-event.ts';
+import { createRunSerializer } from './automation/run-serializer.ts';
 
 export interface EventsWorkerOptions {
   /** Default: cloudConfigFromEnv() (SPPO_AWS_ENDPOINT, SPPO_BUCKET, SPPO_QUEUE_PREFIX, AWS_REGION). */
@@ -22,6 +25,8 @@ export interface EventsWorkerOptions {
   signal?: AbortSignal;
   /** Stop on SIGTERM / SIGINT (true for the process entry, false when embedded). */
   handleSignals?: boolean;
+  /** Seconds between `events.progress` lines; 0 = none. */
+  progressIntervalSeconds?: number;
 }
 
 export function startEventsWorker({
@@ -33,19 +38,26 @@ export function startEventsWorker({
   logger = createLogger({ service: 'events' }),
   signal,
   handleSignals = false,
+  progressIntervalSeconds = 30,
 }: EventsWorkerOptions = {}): WorkerHandle {
   const { store, queues } = cloudPorts(config);
+  const serializer = createRunSerializer();
+  let coalesced = 0;
   const automationLogger = {
     info: (event: string, fields?: Record<string, unknown>) => logger.info(event, fields),
     warn: (event: string, fields?: Record<string, unknown>) => logger.warn(event, fields),
     error: (event: string, fields?: Record<string, unknown>) => logger.error(event, fields),
   };
-  return runWorker<RunEvent>({
+  const worker = runWorker<RunEvent>({
     queue: createQueue(config, 'events'),
     dlq: createQueue(config, 'events', { deadLetter: true }),
     schema: eventSchema,
     handler: async (event) => {
-      await handleEvent(event, { store, queues, logger: automationLogger });
+      const result = await serializer.run(event.run_id, JSON.stringify(event), () => handleEvent(event, { store, queues, logger: automationLogger }));
+      if (result.coalesced) {
+        coalesced += 1;
+        logger.info('event.coalesced', { run_id: event.run_id, type: event.type, ...('round' in event ? { round: event.round } : {}), ...('shard' in event ? { shard: event.shard } : {}) });
+      }
     },
     concurrency,
     visibilityTimeoutSeconds,
@@ -59,4 +71,14 @@ export function startEventsWorker({
     ...(signal === undefined ? {} : { signal }),
     handleSignals,
   });
+  if (progressIntervalSeconds > 0) {
+    const mb = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
+    const timer = setInterval(() => {
+      const memory = process.memoryUsage();
+      logger.info('events.progress', { ...worker.stats(), coalesced, runs_busy: serializer.busyRuns(), rss_mb: mb(memory.rss), heap_used_mb: mb(memory.heapUsed) });
+    }, progressIntervalSeconds * 1000);
+    timer.unref();
+    void worker.done.finally(() => clearInterval(timer));
+  }
+  return worker;
 }

@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   tenant?: string;
   /** Generated when absent. */
   apiKey?: string;
+  /** More tenants with their keys (tests of tenancy: each sees only its own runs). */
+  otherTenants?: readonly { tenant: string; apiKey: string }[];
   queuePrefix?: string;
   services?: readonly string[];
   /** What a missing services/<svc>/src/main.ts does: stop with a usage error, or warn and go on without it. */
@@ -36,11 +38,18 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   gatewayUrl: string;
+  /** The dashboard, signed in with `apiKey` (the key is in the fragment: it never reaches a server log). */
+  dashboardUrl: string;
   emulatorEndpoint: string;
   apiKey: string;
   tenant: string;
   store: ObjectStore;
   close(): Promise<void>;
+}
+
+/** The gateway's dashboard with a sign-in link: `{gateway}/#key={key}` (see the gateway README). */
+export function dashboardUrl(gatewayUrl: string, apiKey: string): string {
+  return `${gatewayUrl.replace(/\/+$/, '')}/#key=${encodeURIComponent(apiKey)}`;
 }
 
 export async function startLocalStack({
@@ -51,6 +60,7 @@ export async function startLocalStack({
   emulatorPort = 0,
   tenant = 'local',
   apiKey = randomBytes(24).toString('hex'),
+  otherTenants = [],
   queuePrefix = DEFAULT_QUEUE_PREFIX,
   services = STAGE_SERVICES,
   missingService = 'fail',
@@ -87,7 +97,11 @@ export async function startLocalStack({
   const gatewayLog = logFile('gateway');
   const gateway = await startGatewayServer({
     port,
-    env: { ...serviceEnv, SPPO_REGION: config.region, SPPO_API_KEYS: JSON.stringify([{ tenant, key_sha256: await hashApiKey(apiKey) }]) },
+    env: {
+      ...serviceEnv,
+      SPPO_REGION: config.region,
+      SPPO_API_KEYS: JSON.stringify(await Promise.all([{ tenant, apiKey }, ...otherTenants].map(async (t) => ({ tenant: t.tenant, key_sha256: await hashApiKey(t.apiKey) })))),
+    },
     ...(gatewayLog ? { logger: createConsoleLogger('gateway', (_level, line) => gatewayLog.write(`${line}\n`)) } : {}),
   });
   const eventsLog = logFile('events');
@@ -117,6 +131,7 @@ export async function startLocalStack({
 
   return {
     gatewayUrl: gateway.url,
+    dashboardUrl: dashboardUrl(gateway.url, apiKey),
     emulatorEndpoint: emulator.endpoint,
     apiKey,
     tenant,

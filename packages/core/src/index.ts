@@ -30,6 +30,9 @@ export * from './preference/triplets.ts';
 export * from './loss/reference.ts';
 export * from './loss/schedule.ts';
 
+// the HTTP API's types, generated from the gateway's OpenAPI document
+export type * from './api/types.ts';
+
 // S3 keys and the round state machine
 export * from './keys.ts';
 export * from './state/run-state.ts';

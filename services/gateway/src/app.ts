@@ -3,12 +3,16 @@
  * (node.ts) wrap this same app and differ only in where the environment comes from.
  *
  *   GET  /health/live, /health/ready, /openapi.json              (no auth)
- *   POST /v1/runs, GET /v1/runs, GET /v1/runs/{id}, GET /v1/runs/{id}/rounds/{t},
+ *   GET  /, /runs, /runs/{id}, /runs/{id}/rounds/{t}/samples, /assets/*   (the dashboard: page
+ *        shells and their script, no auth; the script calls /v1 with the key the user signs in with)
+ *   GET  /v1/me, POST /v1/runs, GET /v1/runs, GET /v1/runs/{id}, GET /v1/runs/{id}/rounds/{t},
+ *   GET  /v1/runs/{id}/rounds/{t}/samples,
  *   POST /v1/runs/{id}/prompts | cancel | resume                  (Bearer API key, per tenant)
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { buildOpenApiDocument } from './api/openapi.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 import { cachedDepsFromEnv } from './deps.ts';
 import type { GatewayDeps, GatewayEnv } from './http/context.ts';
 import { ApiError, toErrorResponse } from './http/errors.ts';
@@ -37,6 +41,7 @@ export function createApp({ resolveDeps, bodyLimitBytes = DEFAULT_BODY_LIMIT_BYT
   app.use('*', requestId());
   app.route('/health', healthRoutes({ resolveDeps: resolve }));
   app.get('/openapi.json', (c) => c.json(openapi, 200));
+  app.route('/', dashboardRoutes());
 
   app.use(
     '/v1/*',
@@ -50,6 +55,7 @@ export function createApp({ resolveDeps, bodyLimitBytes = DEFAULT_BODY_LIMIT_BYT
     apiKeyAuth(),
     rateLimit(),
   );
+  app.get('/v1/me', (c) => c.json({ tenant: c.get('tenant') }, 200));
   app.route('/v1/runs', runRoutes());
 
   app.notFound(() => {

@@ -11,6 +11,8 @@ export type { GatewayDeps, GatewayEnv } from './http/context.ts';
 export { ApiError, ERROR_CODES } from './http/errors.ts';
 export type { ErrorBody, ErrorCode } from './http/errors.ts';
 export { buildOpenApiDocument } from './api/openapi.ts';
+export { createApiClient, unwrap, ApiCallError } from './api/client.ts';
+export type { ApiClient, ApiClientOptions } from './api/client.ts';
 export * from './api/schemas.ts';
 export { hashApiKey, mintRunId, tenantSchema, apiKeyEntrySchema, tenantRunPrefix, tenantObjectKey } from './tenants.ts';
 export type { ApiKeyEntry } from './tenants.ts';

@@ -8,6 +8,7 @@ import {
   buildTriplets,
   generationRowSchema,
   judgeMetricsFromTriplets,
+  selectPair,
   type GenerationRow,
   type PairTripletRow,
   type ResponseTripletRow,
@@ -74,6 +75,29 @@ export interface JudgedShard {
   badLines: BadLine[];
 }
 
+/**
+ * Response lengths in tokens (the generator's response_tokens), means over prompts like the other
+ * judge/* values, so the gateway combines shards the same way: all K responses, and the chosen and
+ * rejected ones of the extremes pair (core's selectPair on rm_scores, as buildTriplets chose them).
+ * Length is the first thing to watch in preference optimisation: a judge that likes long answers
+ * makes every round longer (SPPO paper, Table 1's "Avg. Len").
+ */
+export function responseLengthMetrics(rows: readonly GenerationRow[], pairs: readonly PairTripletRow[]): Record<string, number> {
+  const n = Math.min(rows.length, pairs.length);
+  if (n === 0) return {};
+  let all = 0;
+  let chosen = 0;
+  let rejected = 0;
+  for (let i = 0; i < n; i++) {
+    const tokens = (rows[i] as GenerationRow).response_tokens;
+    const { winner, loser } = selectPair((pairs[i] as PairTripletRow).rm_scores);
+    all += tokens.reduce((a, b) => a + b, 0) / Math.max(tokens.length, 1);
+    chosen += tokens[winner] ?? 0;
+    rejected += tokens[loser] ?? 0;
+  }
+  return { 'judge/response_tokens': all / n, 'judge/chosen_tokens': chosen / n, 'judge/rejected_tokens': rejected / n };
+}
+
 /** Judges parsed rows. K < 2 anywhere is an error for the whole unit (it is a config problem, not a bad line). */
 export async function judgeGenerations(judge: PairwiseJudge, parsed: ParsedGenerations, { aggregation, estimator, selection }: JudgeShardOptions): Promise<JudgedShard> {
   if (parsed.tooFewResponses.length > 0) {
@@ -100,6 +124,7 @@ export async function judgeGenerations(judge: PairwiseJudge, parsed: ParsedGener
   const comparisons = parsed.rows.reduce((n, r) => n + r.responses.length * (r.responses.length - 1), 0);
   const metrics = {
     ...judgeMetricsFromTriplets(extremes),
+    ...responseLengthMetrics(parsed.rows, extremes),
     'judge/comparisons': comparisons,
     'judge/bad_lines': parsed.badLines.length,
   };

@@ -1,7 +1,7 @@
 // `./sppo up`: the whole system on loopback, no cloud account (local-stack.ts): the S3 + SQS
 // emulator, the gateway and the events worker in this process, one process per stage service,
-// every log on this terminal with its service's name. Prints the gateway URL and an API key, then
-// runs until Ctrl-C.
+// every log on this terminal with its service's name. Prints the gateway URL, the dashboard's URL
+// (signed in with the key) and an API key, then runs until Ctrl-C.
 import { resolve } from 'node:path';
 import { createLogger } from '@sppo/cloud';
 import { parseArgs, rejectUnknown } from '../args.ts';
@@ -35,6 +35,7 @@ export async function runUp(argv: string[]): Promise<number> {
   });
 
   console.log(`gateway   ${stack.gatewayUrl}   (OpenAPI: ${stack.gatewayUrl}/openapi.json)`);
+  console.log(`dashboard ${stack.dashboardUrl}   (signs in with the key below)`);
   console.log(`emulator  ${stack.emulatorEndpoint}   (state in ${dataDir})`);
   console.log(`tenant    ${stack.tenant}`);
   console.log(`export SPPO_GATEWAY_URL=${stack.gatewayUrl} SPPO_API_KEY=${stack.apiKey}`);

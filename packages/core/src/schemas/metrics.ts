@@ -19,13 +19,17 @@ export const TRAINING_METRIC_NAMES = [
   'learning_rate',
 ] as const;
 
-/** Our judge metrics, means over a round's prompts (see judgeMetricsFromTriplets). */
+/** Our judge metrics, means over a round's prompts (judgeMetricsFromTriplets, and the judge service's response lengths). */
 export const JUDGE_METRIC_NAMES = [
   'judge/prompts',
   'judge/chosen_probs',
   'judge/chosen_probs_win',
   'judge/chosen_probs_lose',
   'judge/ties',
+  // response lengths in tokens (services/judge responseLengthMetrics): all K, chosen, rejected
+  'judge/response_tokens',
+  'judge/chosen_tokens',
+  'judge/rejected_tokens',
 ] as const;
 
 const finite = z.number().refine(Number.isFinite, { message: 'metric must be a finite number' });

@@ -17,6 +17,8 @@ import {
   runCreatedSchema,
   runListSchema,
   runViewSchema,
+  samplePageSchema,
+  sessionSchema,
 } from './schemas.ts';
 
 function schema(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -29,6 +31,10 @@ const jsonBody = (name: string) => ({ content: { 'application/json': { schema: r
 const error = (description: string) => ({ description, ...jsonBody('Error') });
 
 const runIdParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }, description: 'Run id as returned by POST /v1/runs.' };
+// Operations that take no input still declare a client-error answer: clients generated from this
+// document then type every error body (redocly's operation-4xx-response rule).
+const CLIENT_ERROR = { '4XX': error('The request could not be taken (e.g. refused by the platform in front of the gateway); the common error shape.') };
+const roundParam = { name: 't', in: 'path', required: true, schema: { type: 'integer', minimum: 0 }, description: '0-based round.' };
 // 429s of the per-tenant limits (http/limits.ts): every /v1 call counts against its key's rate.
 const tooMany = (description: string) => ({
   description,
@@ -52,7 +58,10 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
       version,
       description:
         'Self-Play Preference Optimization (Wu et al. 2024, arXiv 2405.00675) as a service: submit a run config and its prompts; rounds of generate -> judge -> train then follow each other automatically until num_iterations checkpoints exist.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
+    // Relative: the gateway that serves this document (Workers or Node) is the server.
+    servers: [{ url: '/', description: 'The gateway serving this document' }],
     security: [{ bearer: [] }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key listed (as its SHA-256) in SPPO_API_KEYS.' } },
@@ -75,11 +84,21 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
         Cancel: schema(cancelBodySchema, 'input'),
         ActionResult: schema(actionResultSchema, 'output'),
         Health: schema(healthSchema, 'output'),
+        SamplePage: schema(samplePageSchema, 'output'),
+        Session: schema(sessionSchema, 'output'),
       },
     },
     paths: {
+      '/v1/me': {
+        get: {
+          operationId: 'getSession',
+          summary: 'The tenant of the API key (the dashboard signs in with it)',
+          responses: { '200': { description: 'The key is valid.', ...jsonBody('Session') }, '401': COMMON_ERRORS['401'], '429': RATE_LIMITED, '500': COMMON_ERRORS['500'] },
+        },
+      },
       '/v1/runs': {
         post: {
+          operationId: 'createRun',
           summary: 'Create a run and start its round 0',
           requestBody: { required: true, ...jsonBody('RunConfig') },
           responses: {
@@ -95,7 +114,8 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
           },
         },
         get: {
-          summary: "The tenant's runs, oldest first",
+          operationId: 'listRuns',
+          summary: "The tenant's runs, oldest first, with their current round, stage, model and loss type",
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
             { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor of the previous page.' },
@@ -105,20 +125,36 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
       },
       '/v1/runs/{id}': {
         get: {
-          summary: 'State, current round and stage, shard progress, per-round metrics, failures',
+          operationId: 'getRun',
+          summary: 'State, current round and stage, shard progress, per-round metrics and timings, failures',
           parameters: [runIdParam],
           responses: { '200': { description: 'The run.', ...jsonBody('RunView') }, ...COMMON_ERRORS },
         },
       },
       '/v1/runs/{id}/rounds/{t}': {
         get: {
-          summary: "A round's manifest, metrics and links (S3 keys) to its shards and checkpoint",
-          parameters: [runIdParam, { name: 't', in: 'path', required: true, schema: { type: 'integer', minimum: 0 }, description: '0-based round.' }],
+          operationId: 'getRound',
+          summary: "A round's manifest, metrics (with the trainer's log_history) and links (S3 keys) to its shards and checkpoint",
+          parameters: [runIdParam, roundParam],
           responses: { '200': { description: 'The round.', ...jsonBody('RoundView') }, ...COMMON_ERRORS },
+        },
+      },
+      '/v1/runs/{id}/rounds/{t}/samples': {
+        get: {
+          operationId: 'listSamples',
+          summary: "A page of the round's triplet rows (prompt, chosen, rejected, the K responses with their win rates), read from its S3 shards",
+          parameters: [
+            runIdParam,
+            roundParam,
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50, default: 10 } },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor of the previous page.' },
+          ],
+          responses: { '200': { description: 'A page of rows.', ...jsonBody('SamplePage') }, ...COMMON_ERRORS },
         },
       },
       '/v1/runs/{id}/prompts': {
         post: {
+          operationId: 'addPrompts',
           summary: "Append prompts to the run's pool for later rounds",
           parameters: [runIdParam],
           requestBody: { required: true, ...jsonBody('AddPrompts') },
@@ -132,6 +168,7 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
       },
       '/v1/runs/{id}/cancel': {
         post: {
+          operationId: 'cancelRun',
           summary: 'Stop starting new work',
           parameters: [runIdParam],
           requestBody: { required: false, ...jsonBody('Cancel') },
@@ -140,6 +177,7 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
       },
       '/v1/runs/{id}/resume': {
         post: {
+          operationId: 'resumeRun',
           summary: 'Continue a cancelled or failed run from what exists',
           parameters: [runIdParam],
           responses: {
@@ -150,18 +188,34 @@ export function buildOpenApiDocument({ version = '0.1.0' }: { version?: string }
           },
         },
       },
-      '/health/live': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'Alive.', content: { 'application/health+json': { schema: ref('Health') } } } } } },
+      '/health/live': {
+        get: {
+          operationId: 'getLiveness',
+          summary: 'Liveness',
+          security: [],
+          responses: { '200': { description: 'Alive.', content: { 'application/health+json': { schema: ref('Health') } } }, ...CLIENT_ERROR },
+        },
+      },
       '/health/ready': {
         get: {
+          operationId: 'getReadiness',
           summary: 'Readiness: configuration, S3 bucket and the four queues',
           security: [],
           responses: {
             '200': { description: 'Ready.', content: { 'application/health+json': { schema: ref('Health') } } },
             '503': { description: 'A check failed; it is named in `checks`.', content: { 'application/health+json': { schema: ref('Health') } } },
+            ...CLIENT_ERROR,
           },
         },
       },
-      '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1.' } } } },
+      '/openapi.json': {
+        get: {
+          operationId: 'getOpenApi',
+          summary: 'This document',
+          security: [],
+          responses: { '200': { description: 'OpenAPI 3.1.', content: { 'application/json': { schema: { type: 'object' } } } }, ...CLIENT_ERROR },
+        },
+      },
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   runConfigSchema,
   runIdSchema,
   runStatusValueSchema,
+  tripletRowSchema,
 } from '@sppo/core';
 import { ERROR_CODES, LIMIT_ERROR_CODES } from '../http/errors.ts';
 import { LIMIT_NAMES } from '../http/limit-settings.ts';
@@ -49,7 +50,6 @@ export const limitErrorBodySchema = z
   })
   .describe('429: a per-tenant limit was reached (the error shape; gateway README "Limits").');
 
-
 export const ROUND_PHASES = ['waiting', 'generating', 'judging', 'training', 'done'] as const;
 
 export const runCreatedSchema = z.object({
@@ -67,6 +67,11 @@ export const runSummarySchema = z.object({
   status: runStatusValueSchema,
   created_at: z.string(),
   status_updated_at: z.string().optional(),
+  current_round: z.number().int().nullable().describe('The first round whose checkpoint is not complete; null when every round is done.'),
+  stage: z.enum(ROUND_PHASES).describe("The current round's phase ('done' once every round is)."),
+  num_iterations: z.number().int(),
+  model_name_or_path: z.string().describe('The base policy of round 0.'),
+  loss_type: z.string().describe('The run config\'s loss_type (sppo, sppo_single, sppo_hard, sigmoid, ipo).'),
 });
 
 export const runListSchema = z.object({
@@ -76,6 +81,19 @@ export const runListSchema = z.object({
 
 const metricsValues = z.record(z.string(), z.number());
 
+export const roundTimingsSchema = z
+  .object({
+    started_at: z.string().optional().describe("The round's manifest was written."),
+    generated_at: z.string().optional().describe('The last generation shard was written (once all exist).'),
+    judged_at: z.string().optional().describe('The last triplet shard was written (once all exist).'),
+    trained_at: z.string().optional().describe("The output checkpoint's _COMPLETE was written."),
+    generate_s: z.number().optional(),
+    judge_s: z.number().optional(),
+    train_s: z.number().optional(),
+    total_s: z.number().optional(),
+  })
+  .describe("When each stage of the round finished (S3 modification times of its outputs), and the seconds between them.");
+
 export const roundProgressSchema = z.object({
   round: z.number().int(),
   phase: z.enum(ROUND_PHASES),
@@ -83,6 +101,7 @@ export const roundProgressSchema = z.object({
   generated: z.number().int().describe('Shards with generations (judged ones included).'),
   judged: z.number().int(),
   checkpoint_complete: z.boolean().describe('Checkpoint round+1 (this round\'s output) exists.'),
+  timings: roundTimingsSchema,
   metrics: z
     .object({
       generation: metricsValues.optional(),
@@ -125,6 +144,29 @@ export const roundViewSchema = z.object({
     checkpoint: z.object({ prefix: z.string(), complete_key: z.string(), complete: z.boolean() }).describe("This round's output checkpoint (round+1)."),
   }),
 });
+
+export const sampleSchema = z.object({
+  shard: z.number().int().describe('Triplet shard the row comes from.'),
+  line: z.number().int().describe('1-based line of the row in its shard.'),
+  row: tripletRowSchema.describe('The triplet row as stored (official field names; one row per prompt, or per response with selection: all).'),
+  win_rates: z.array(z.number()).describe("Win-rate estimate of each of the K responses against pi_t, from `probability` with the run's win_rate_estimator."),
+  chosen_index: z.number().int().optional().describe('Pair rows: index in `responses` of the chosen response (argmax of rm_scores).'),
+  rejected_index: z.number().int().optional().describe('Pair rows: index in `responses` of the rejected response (argmin of rm_scores).'),
+});
+
+export const samplePageSchema = z.object({
+  run_id: runIdSchema,
+  round: z.number().int(),
+  samples: z.array(sampleSchema).describe('Rows in shard order, then line order; shards not written yet are skipped.'),
+  next_cursor: z.string().optional().describe('Pass as ?cursor= for the next page; absent on the last page.'),
+});
+
+export const sampleQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(50).default(10).describe('Rows per page, 1-50.'),
+  cursor: z.string().regex(/^[0-9]{1,6}\.[0-9]{1,9}$/, { message: 'cursor must be the next_cursor of a previous page' }).optional(),
+});
+
+export const sessionSchema = z.object({ tenant: z.string().describe('The tenant the API key belongs to.') }).describe('Who the API key is.');
 
 export const addPromptsBodySchema = z.strictObject({
   prompts: promptSourceSchema.describe('Prompts to append to the run\'s pool: inline, or { key } of a JSONL or Parquet object under your tenant area.'),

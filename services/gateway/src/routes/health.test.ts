@@ -71,7 +71,19 @@ describe('GET /openapi.json', () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/health/live', '/health/ready', '/openapi.json', '/v1/runs', '/v1/runs/{id}', '/v1/runs/{id}/cancel', '/v1/runs/{id}/prompts', '/v1/runs/{id}/resume', '/v1/runs/{id}/rounds/{t}'].sort(),
+      [
+        '/health/live',
+        '/health/ready',
+        '/openapi.json',
+        '/v1/me',
+        '/v1/runs',
+        '/v1/runs/{id}',
+        '/v1/runs/{id}/cancel',
+        '/v1/runs/{id}/prompts',
+        '/v1/runs/{id}/resume',
+        '/v1/runs/{id}/rounds/{t}',
+        '/v1/runs/{id}/rounds/{t}/samples',
+      ].sort(),
     );
     expect(Object.keys(doc.paths['/v1/runs'] ?? {}).sort()).toEqual(['get', 'post']);
     const config = doc.components.schemas.RunConfig?.properties ?? {};

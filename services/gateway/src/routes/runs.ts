@@ -2,12 +2,13 @@
 import { Hono } from 'hono';
 import { ValidationError, toValidationIssues } from '@sppo/core';
 import type { z } from 'zod';
-import { addPromptsBodySchema, cancelBodySchema, listQuerySchema } from '../api/schemas.ts';
+import { addPromptsBodySchema, cancelBodySchema, listQuerySchema, sampleQuerySchema } from '../api/schemas.ts';
 import type { GatewayEnv } from '../http/context.ts';
 import { readJsonBody } from '../http/middleware.ts';
 import { addPrompts, cancelRun, resumeRun } from '../runs/actions.ts';
 import { loadOwnedRun, parseRoundParam } from '../runs/access.ts';
 import { createRun } from '../runs/create.ts';
+import { listSamples } from '../runs/samples.ts';
 import { buildRoundView, buildRunView, listRuns } from '../runs/view.ts';
 
 function validate<S extends z.ZodType>(schema: S, value: unknown, subject: string): z.output<S> {
@@ -39,6 +40,14 @@ export function runRoutes(): Hono<GatewayEnv> {
     const { store } = c.get('deps');
     const record = await loadOwnedRun(store, c.req.param('id'), c.get('tenant'));
     return c.json(await buildRoundView(store, record, parseRoundParam(c.req.param('round'))), 200);
+  });
+
+  runs.get('/:id/rounds/:round/samples', async (c) => {
+    const { store } = c.get('deps');
+    const record = await loadOwnedRun(store, c.req.param('id'), c.get('tenant'));
+    const round = parseRoundParam(c.req.param('round'));
+    const query = validate(sampleQuerySchema, c.req.query(), 'query');
+    return c.json(await listSamples(store, record, round, query), 200);
   });
 
   runs.post('/:id/prompts', async (c) => {

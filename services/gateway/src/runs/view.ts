@@ -9,6 +9,8 @@ import {
   judgeMetricsPrefix,
   checkpointPrefix,
   currentRound,
+  generationsPrefix,
+  tripletsPrefix,
   deriveRoundProgress,
   failureRecordSchema,
   failuresPrefix,
@@ -22,17 +24,18 @@ import {
   type RoundMetrics,
 } from '@sppo/core';
 import { z } from 'zod';
-import type { roundProgressSchema, roundViewSchema, runListSchema, runViewSchema } from '../api/schemas.ts';
+import type { roundProgressSchema, roundTimingsSchema, roundViewSchema, runListSchema, runViewSchema } from '../api/schemas.ts';
 import { loadRun, type LoadedRun } from '../automation/load.ts';
 import { notFound } from '../http/errors.ts';
-import type { ApiStore, RunStore } from '../ports.ts';
+import type { ApiStore, ObjectEntry, RunStore } from '../ports.ts';
 import { tenantRunPrefix } from '../tenants.ts';
-import { readJson, readRunRecord, readStatus, summaryKey, type RunRecord } from './record.ts';
+import { readJson, summaryKey, type RunRecord } from './record.ts';
 
 export type RunView = z.infer<typeof runViewSchema>;
 export type RoundView = z.infer<typeof roundViewSchema>;
 export type RunList = z.infer<typeof runListSchema>;
 type RoundProgressView = z.infer<typeof roundProgressSchema>;
+type RoundTimings = z.infer<typeof roundTimingsSchema>;
 
 /** Runs `fn` over `items` with at most `limit` at a time, keeping the order. */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -52,6 +55,34 @@ function trainSummary(metrics: RoundMetrics): Record<string, number> | undefined
   if (metrics.train === undefined) return undefined;
   const last = metrics.train.log_history.at(-1) ?? {};
   return { ...last, ...(metrics.train.summary ?? {}) };
+}
+
+/**
+ * When each stage of round t finished, from the listing's modification times: the manifest (the
+ * round started), the last of its generation and triplet shards once all `shards` exist, and the
+ * output checkpoint's _COMPLETE. No extra reads: the run's one listing has them all.
+ */
+export function roundTimings(objects: readonly ObjectEntry[], runId: string, t: number, shards: number): RoundTimings {
+  const modified = new Map(objects.map((o) => [o.key, o.lastModified]));
+  const lastOf = (prefix: string): string | undefined => {
+    const times = objects.filter((o) => o.key.startsWith(prefix) && o.key.endsWith('.jsonl')).map((o) => o.lastModified);
+    return times.length >= shards && times.every((time) => time !== '') ? times.sort().at(-1) : undefined;
+  };
+  const at = {
+    started_at: modified.get(manifestKey(runId, t)) || undefined,
+    generated_at: lastOf(generationsPrefix(runId, t)),
+    judged_at: lastOf(tripletsPrefix(runId, t)),
+    trained_at: modified.get(checkpointCompleteKey(runId, t + 1)) || undefined,
+  };
+  const seconds = (from: string | undefined, to: string | undefined): number | undefined =>
+    from === undefined || to === undefined ? undefined : Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
+  const durations = {
+    generate_s: seconds(at.started_at, at.generated_at),
+    judge_s: seconds(at.generated_at, at.judged_at),
+    train_s: seconds(at.judged_at, at.trained_at),
+    total_s: seconds(at.started_at, at.trained_at),
+  };
+  return Object.fromEntries(Object.entries({ ...at, ...durations }).filter(([, v]) => v !== undefined));
 }
 
 async function loadRequired(store: RunStore, record: RunRecord): Promise<LoadedRun> {
@@ -100,6 +131,7 @@ export async function buildRunView(store: RunStore, record: RunRecord): Promise<
       generated: progress.generated,
       judged: progress.judged,
       checkpoint_complete: progress.checkpointComplete,
+      timings: roundTimings(run.objects, runId, t, run.shardCount),
       metrics: m === null ? null : { ...(m.generation ? { generation: m.generation } : {}), ...(m.judge ? { judge: m.judge } : {}), ...(train ? { train } : {}) },
     };
   });
@@ -149,18 +181,28 @@ export async function buildRoundView(store: RunStore, record: RunRecord, t: numb
   };
 }
 
-/** One page of the tenant's runs (one S3 listing of runs/{tenant}--, then run.json + status.json each). */
+/**
+ * One page of the tenant's runs: one S3 listing of runs/{tenant}--, then per run what the automation
+ * loads (run.json, status.json and the run's listing), for its current round and stage.
+ */
 export async function listRuns(store: ApiStore, tenant: string, { limit, cursor }: { limit: number; cursor?: string }): Promise<RunList> {
   const page = await store.listPage(tenantRunPrefix(tenant), { delimiter: '/', maxKeys: limit, ...(cursor === undefined ? {} : { cursor }) });
   const ids = page.prefixes.map((prefix) => prefix.slice('runs/'.length, -1));
   const rows = await mapLimit(ids, 8, async (runId) => {
-    const [record, status] = await Promise.all([readRunRecord(store, runId), readStatus(store, runId)]);
-    if (record === null || record.tenant !== tenant) return null; // half-created or foreign: not listed
+    const run = await loadRun(store, runId);
+    if (run === null || run.record.tenant !== tenant) return null; // half-created or foreign: not listed
+    const { record, status, state } = run;
+    const current = currentRound(state);
     return {
       run_id: runId,
-      status: status?.status ?? 'running',
+      status: state.status,
       created_at: record.created_at,
       ...(status === null ? {} : { status_updated_at: status.updated_at }),
+      current_round: current,
+      stage: current === null ? 'done' : deriveRoundProgress(state, current).phase,
+      num_iterations: record.config.num_iterations,
+      model_name_or_path: record.config.model_name_or_path,
+      loss_type: record.config.loss_type,
     } as const;
   });
   return { runs: rows.filter((row) => row !== null), ...(page.cursor === undefined ? {} : { next_cursor: page.cursor }) };

@@ -1,0 +1,73 @@
+// The runs page (/runs): GET /v1/runs a page at a time (the API's cursor; earlier pages are
+// remembered here so "Previous page" works), refreshed every few seconds while a run on the page runs.
+import type { ApiClient } from '../../api/client.ts';
+import { unwrap } from '../../api/client.ts';
+import { announce, badge, byId, el, replace, showMessage, time } from './dom.ts';
+import { failureText } from './session.ts';
+
+const REFRESH_MS = 5_000;
+
+export function runsPage(api: ApiClient): void {
+  const body = byId('runs-table').querySelector('tbody') as HTMLTableSectionElement;
+  const size = byId<HTMLSelectElement>('page-size');
+  const prev = byId<HTMLButtonElement>('prev-page');
+  const next = byId<HTMLButtonElement>('next-page');
+  const label = byId('page-label');
+  // cursors[i] is the cursor of page i (page 0 has none).
+  let cursors: (string | undefined)[] = [undefined];
+  let page = 0;
+  let nextCursor: string | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  async function load(): Promise<void> {
+    clearTimeout(timer);
+    const cursor = cursors[page];
+    try {
+      const list = await unwrap(api.GET('/v1/runs', { params: { query: { limit: Number(size.value), ...(cursor === undefined ? {} : { cursor }) } } }), 'GET /v1/runs');
+      showMessage(list.runs.length === 0 && page === 0 ? 'No runs yet: submit one with ./sppo run recipe.yaml or POST /v1/runs.' : '', { info: true });
+      replace(
+        body,
+        ...list.runs.map((run) =>
+          el(
+            'tr',
+            {},
+            el('td', { class: 'wrap' }, el('a', { href: `/runs/${run.run_id}` }, run.run_id)),
+            el('td', {}, badge(run.status)),
+            el('td', { class: 'num' }, run.current_round === null ? `${run.num_iterations}/${run.num_iterations}` : `${run.current_round + 1}/${run.num_iterations}`),
+            el('td', {}, run.stage),
+            el('td', {}, time(run.created_at)),
+            el('td', { class: 'wrap' }, run.model_name_or_path),
+            el('td', {}, run.loss_type),
+          ),
+        ),
+      );
+      nextCursor = list.next_cursor;
+      prev.disabled = page === 0;
+      next.disabled = nextCursor === undefined;
+      label.textContent = `Page ${page + 1}, ${list.runs.length} run${list.runs.length === 1 ? '' : 's'}`;
+      announce(label.textContent);
+      if (list.runs.some((run) => run.status === 'running')) timer = setTimeout(() => void load(), REFRESH_MS);
+    } catch (error) {
+      showMessage(failureText(error));
+    }
+  }
+
+  next.addEventListener('click', () => {
+    if (nextCursor === undefined) return;
+    cursors = [...cursors.slice(0, page + 1), nextCursor];
+    page += 1;
+    void load();
+  });
+  prev.addEventListener('click', () => {
+    if (page === 0) return;
+    page -= 1;
+    void load();
+  });
+  size.addEventListener('change', () => {
+    cursors = [undefined];
+    page = 0;
+    void load();
+  });
+  byId('refresh').addEventListener('click', () => void load());
+  void load();
+}

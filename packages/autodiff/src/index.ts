@@ -7,7 +7,7 @@ export type { AnyTypedArray, Dim, DType, FloatType, Operand, Tensor, TensorData 
 export { checkGradients, seededNormal } from './gradcheck.ts';
 export type { GradientCheckOptions, GradientCheckReport } from './gradcheck.ts';
 export {
-  clipByGlobalNorm, emitOptimizer, nextName, OPTIMIZER_TYPES, optimizerScalarNames, optimizerScalars, optimizerStateKinds, resolveOptimizer, stateName,
+  clipByGlobalNorm, emitOptimizer, globalNormClip, nextName, OPTIMIZER_TYPES, optimizerScalarNames, optimizerScalars, optimizerStateKinds, resolveOptimizer, stateName,
 } from './optimizer.ts';
 export type { AdamWConfig, OptimizerConfig, OptimizerGraph, RMSpropConfig, SGDConfig } from './optimizer.ts';
 export { buildGradientStep, buildOptimizerStep, buildTrainStep, gradName } from './trainstep.ts';

@@ -16,12 +16,23 @@ export interface SessionOptions {
   intraOpNumThreads?: number;
   interOpNumThreads?: number;
   /**
-   * ORT's CPU memory arena (default on) keeps freed blocks for reuse. A training step's activations
-   * and gradients are large and short-lived, and the arena holds on to its peak: turning it off cut a
-   * 40M-parameter step's peak RSS from 3.5 GB to 2.7 GB with no measurable time cost (bench/train-step),
-   * so the train stepper turns it off by default.
+   * ORT's CPU memory arena (default on) keeps freed blocks for reuse between runs. Turning it off
+   * while the memory pattern stays on is the slow combination: ORT then allocates one large fresh
+   * block on every run() and the kernel first-touches it (35k page faults and ~250 ms of system
+   * time per 3M-parameter training step, ENGINE-NOTES "Profile of the project's training step").
+   * The train stepper's default is chosen by measurement (bench/README.md, "Session settings").
    */
   enableCpuMemArena?: boolean;
+  /**
+   * ORT's memory pattern (default on): plans one block for a run's intermediate tensors from the
+   * shapes of the first run. With the arena off it should be off too (see enableCpuMemArena).
+   */
+  enableMemPattern?: boolean;
+  /**
+   * When set, ORT's profiler records every node of every run and writes
+   * `<prefix>_<timestamp>.json` when the session is released (bench/profile-train-step.ts).
+   */
+  profileFilePrefix?: string;
 }
 
 const LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
@@ -32,7 +43,7 @@ export function availableProviders(): string[] {
 
 export async function createSession(
   modelBytes: Uint8Array,
-  { executionProvider = 'cpu', graphOptimizationLevel, intraOpNumThreads, interOpNumThreads, enableCpuMemArena }: SessionOptions = {},
+  { executionProvider = 'cpu', graphOptimizationLevel, intraOpNumThreads, interOpNumThreads, enableCpuMemArena, enableMemPattern, profileFilePrefix }: SessionOptions = {},
 ): Promise<ort.InferenceSession> {
   const available = availableProviders();
   if (!available.includes(executionProvider)) {
@@ -49,6 +60,8 @@ export async function createSession(
     ...(intraOpNumThreads !== undefined ? { intraOpNumThreads } : {}),
     ...(interOpNumThreads !== undefined ? { interOpNumThreads } : {}),
     ...(enableCpuMemArena !== undefined ? { enableCpuMemArena } : {}),
+    ...(enableMemPattern !== undefined ? { enableMemPattern } : {}),
+    ...(profileFilePrefix !== undefined ? { enableProfiling: true, profileFilePrefix } : {}),
   };
   try {
     return await ort.InferenceSession.create(modelBytes, options);

@@ -61,8 +61,10 @@ export async function createTrainStepper<B>({
   optimizer,
   maxGradNorm,
 }: TrainStepperOptions<B>): Promise<TrainStepper<B>> {
-  // Training sessions run without ORT's CPU arena unless asked (see SessionOptions.enableCpuMemArena).
-  session = { enableCpuMemArena: false, ...session };
+  // Initial values are dropped once the host holds them (the first bucket holds every param), so
+  // the caller's thread keeps no second copy of the weights for the whole training.
+  const initial = new Map(Object.entries(params));
+  const paramNames = new Set(initial.keys());
   const host: TensorHost = thread === 'worker' ? createWorkerHost() : createLocalHost();
   const graphs = new Map<string, StepGraph>();
   const held = new Set<string>();
@@ -78,7 +80,7 @@ export async function createTrainStepper<B>({
     for (const spec of [...g.params, ...g.frozen, ...g.state]) {
       if (held.has(spec.name)) continue;
       const isState = g.state.includes(spec);
-      const data = isState ? (state?.tensors[spec.name] ?? init.tensors[spec.name]!) : params[spec.name];
+      const data = isState ? (state?.tensors[spec.name] ?? init.tensors[spec.name]!) : initial.get(spec.name);
       if (!data) throw new Error(`createTrainStepper: no initial value for param "${spec.name}"; pass it in options.params`);
       const n = spec.shape.reduce((a, b) => a * b, 1);
       if (data.length !== n) throw new Error(`createTrainStepper: "${spec.name}" has ${data.length} values, the graph expects shape [${spec.shape}] (${n})`);
@@ -89,6 +91,7 @@ export async function createTrainStepper<B>({
     for (const p of g.params) trainable.set(p.name, p);
     if (g.kind !== 'gradients') for (const s of g.state) stateSpecs.set(s.name, s);
     if (Object.keys(put).length) await host.setTensors(put);
+    for (const name of Object.keys(put)) initial.delete(name);
   };
 
   const scalarFeeds = (g: StepGraph, lr: number): Record<string, TensorData> => {
@@ -165,7 +168,7 @@ export async function createTrainStepper<B>({
       return toNumbers(out);
     },
     async getParams() {
-      const names = [...held].filter((n) => params[n] !== undefined);
+      const names = [...held].filter((n) => paramNames.has(n));
       const t = await host.getTensors(names);
       return Object.fromEntries(names.map((n) => [n, t[n]!.data as FloatArray]));
     },

@@ -5,7 +5,7 @@
 import { createGraph } from './builder.ts';
 import type { GraphBuilder } from './builder.ts';
 import type { GraphOptions } from './core.ts';
-import { clipByGlobalNorm, emitOptimizer, nextName, resolveOptimizer } from './optimizer.ts';
+import { emitOptimizer, globalNormClip, nextName, resolveOptimizer } from './optimizer.ts';
 import type { OptimizerConfig } from './optimizer.ts';
 import type { Dim, DType, FloatType, Tensor } from './types.ts';
 
@@ -75,9 +75,9 @@ export function buildTrainStep(build: BuildLoss, options: TrainStepOptions): Ste
   const { optimizer, maxGradNorm } = options;
   resolveOptimizer(optimizer);
   const { g, loss, trainable, frozen, data, metricNames } = forward(build, { ...options, name: options.name ?? 'train_step' });
-  const { grads, norm } = clipByGlobalNorm(g, g.gradients(loss, trainable), maxGradNorm);
-  g.output('grad_norm', norm);
-  const opt = emitOptimizer(g, trainable, grads, optimizer);
+  const clip = globalNormClip(g, g.gradients(loss, trainable), maxGradNorm);
+  g.output('grad_norm', clip.norm);
+  const opt = emitOptimizer(g, trainable, clip.grads, optimizer, clip);
   for (const [n, t] of opt.outputs) g.output(n, t);
   return {
     model: g.toModel(),
@@ -146,9 +146,9 @@ export function buildOptimizerStep({ params, optimizer, maxGradNorm, floatType =
   const ps = params.map((p) => g.param(p.name, p.shape));
   const scale = g.input('grad_scale', [], floatType);
   const raw = params.map((p) => g.input(gradName(p.name), p.shape, floatType));
-  const { grads, norm } = clipByGlobalNorm(g, raw.map((t) => g.mul(t, scale)), maxGradNorm);
-  g.output('grad_norm', norm);
-  const opt = emitOptimizer(g, ps, grads, optimizer);
+  const clip = globalNormClip(g, raw.map((t) => g.mul(t, scale)), maxGradNorm);
+  g.output('grad_norm', clip.norm);
+  const opt = emitOptimizer(g, ps, clip.grads, optimizer, clip);
   for (const [n, t] of opt.outputs) g.output(n, t);
   return {
     model: g.toModel(),

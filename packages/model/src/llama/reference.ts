@@ -6,9 +6,13 @@
 import type { LlamaGraphConfig } from './config-types.ts';
 import { headDim, type LlamaWeights } from './params.ts';
 
-/** Score given to masked attention positions (a finite value, so a row with every key masked,
- *  e.g. a left-padding query, gets a uniform softmax instead of NaN, as HF's min-value mask). */
-export const ATTENTION_MASK_VALUE = -1e9;
+/**
+ * Added to the scores of masked attention positions, as HF adds its min-value causal mask. Large
+ * enough that score + mask rounds to the mask itself in float32 and float64 alike (-1e9 would
+ * not: float32's spacing there is 64), so a row with every key masked (a left-padding query) gets
+ * exactly uniform weights in both, as a Where would give, and finite: never NaN.
+ */
+export const ATTENTION_MASK_VALUE = -1e30;
 
 export interface ReferenceForwardInput {
   /** [B][T] token ids. */
@@ -115,13 +119,10 @@ export function referenceLogits(config: LlamaGraphConfig, weights: LlamaWeights,
         for (let t = 0; t < T; t++) {
           const scores = new Float64Array(T);
           for (let s = 0; s < T; s++) {
-            if (s > t || rowMask[s] === 0) {
-              scores[s] = ATTENTION_MASK_VALUE;
-              continue;
-            }
             let dot = 0;
             for (let i = 0; i < hd; i++) dot += (q[t * nH * hd + j * hd + i] as number) * (k[s * nKv * hd + kvh * hd + i] as number);
-            scores[s] = dot * scale;
+            // HF eager attention adds its mask to the scores (attn_weights + causal_mask).
+            scores[s] = dot * scale + (s > t || rowMask[s] === 0 ? ATTENTION_MASK_VALUE : 0);
           }
           const m = Math.max(...scores);
           let z = 0;

@@ -19,8 +19,14 @@
  * training on the synthetic tasks stalled at chance until the segments were added.
  */
 import type { Dim, GraphBuilder, Operand, Tensor } from '@sppo/autodiff';
-import { ATTENTION_MASK_VALUE } from '../llama/reference.ts';
 import { pairwiseParameterShapes, SEGMENTS, type MiniPairRMConfig } from './config.ts';
+
+/**
+ * Added to the scores of padding keys. It rides inside the score matmul (below), whose backward
+ * multiplies it by the score gradients, so it stays moderate: every query sees a real key, and
+ * exp(-1e9 - max) is exactly 0 in float32 already.
+ */
+const PADDING_KEY_BIAS = -1e9;
 
 export type PairwiseParamTensors = Record<string, Tensor>;
 
@@ -86,10 +92,10 @@ function encoderLayers(g: GraphBuilder, config: MiniPairRMConfig, p: PairwisePar
     return g.add(g.mul(x, c), g.mul(g.concat([g.neg(x2), x1], 3), s));
   };
   const heads = (x: Tensor): Tensor => g.transpose(g.reshape(x, [0, 0, nH, hd]), [0, 2, 1, 3]); // [B, nH, T, hd]
-  // Padding keys get -1e9 added to their scores (exp underflows to exactly 0). The bias rides in
+  // Padding keys get PADDING_KEY_BIAS added to their scores (exp underflows to exactly 0). The bias rides in
   // the score matmul as one extra channel, q' = [q, 1] and k' = [k, bias], so q'.k' = q.k + bias
   // (+0 exactly for real keys) without a separate pass over the [B, heads, T, T] scores.
-  const keyBias = g.unsqueeze(g.mul(g.sub(1, g.cast(attentionMask, g.floatType)), -ATTENTION_MASK_VALUE * -1), [1, 3]); // [B, 1, T, 1]
+  const keyBias = g.unsqueeze(g.mul(g.sub(1, g.cast(attentionMask, g.floatType)), PADDING_KEY_BIAS), [1, 3]); // [B, 1, T, 1]
   const channel = (x: Tensor, value: Operand): Tensor => g.add(g.mul(g.slice(x, [0], [1], [3]), 0), value); // [B, nH, T, 1]
   const scoresOf = (q: Tensor, k: Tensor): Tensor => g.matmul(g.concat([q, channel(q, 1)], 3), g.transpose(g.concat([k, channel(k, keyBias)], 3), [0, 1, 3, 2]));
 

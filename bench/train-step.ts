@@ -8,18 +8,26 @@
 // Sanity checks in each row: the first loss and the forward log-probs after training agree.
 // Prints ONE JSON object on stdout: { "bench": "train-step", "rows": [...] }; progress on stderr.
 //
-// Our side runs twice (train-step/ours-child.ts): the production stepper, whose numbers are the
-// row's headline, and a 'lean' single session with the memory arena off (the row's `lean`).
+// The peer is set up as its users set it up: the run refuses a torch on the reference BLAS, and
+// for each case it first tries every thread setting of lib/torch-python.ts (torch threads x BLAS
+// threads) and keeps the fastest. The run also measures this machine's float32 GEMM rate through
+// ORT (1024^3 and the case's dominant shapes, same threads) and reports each side's model FLOP/s
+// (lib/flops.ts) as a share of it.
 //
-// Options: --case=3M|40M (default both), --quick (fewer rounds, for a smoke run).
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+// Options: --case=3M|40M|125M (default all), --quick (fewer rounds, for a smoke run),
+// --sessions (also run our stepper with the other ORT memory settings: the sweep behind the
+// stepper's default, bench/README.md).
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { SessionOptions } from '@sppo/autodiff';
 import { countParameters, createRng, initializeWeights, llamaConfigToJson, presetConfig, serializeWeights, type LlamaConfig } from '@sppo/model';
-import { findTorchPython } from './lib/torch-python.ts';
+import { llamaFlops } from './lib/flops.ts';
+import { gemmRate, type GemmRate } from './lib/gemm-peak.ts';
+import { findTorchPython, peerEnv, peerThreadSettings, requireFastBlas, type PeerThreads, type TorchBlas } from './lib/torch-python.ts';
 import type { InitMessage, Message, Reply } from './train-step/protocol.ts';
 
 interface BenchCase {
@@ -55,12 +63,49 @@ function cases(quick: boolean): BenchCase[] {
     num_key_value_heads: 4,
     head_dim: 64,
   };
+  // A real size: SmolLM2-135M's published shape (hidden 576, 30 layers, 9 heads, 3 kv heads,
+  // intermediate 1536, vocab 49152, tied embeddings, rope_theta 100000), random weights.
+  const smol: LlamaConfig = {
+    ...small,
+    vocab_size: 49152,
+    hidden_size: 576,
+    intermediate_size: 1536,
+    num_hidden_layers: 30,
+    num_attention_heads: 9,
+    num_key_value_heads: 3,
+    head_dim: 64,
+    rope_theta: 100000,
+    max_position_embeddings: 8192,
+  };
   return [
     { name: '3M', config: small, batchSize: 8, seqLen: 128, warmup: 2, rounds: q(4, 2), stepsPerRound: q(3, 1), forwardRounds: q(3, 1), forwardPerRound: q(3, 2) },
     // Few 40M steps keep a full run near 5 minutes even on a busy machine (the peer slows most).
     { name: '40M', config: big, batchSize: 4, seqLen: 256, warmup: 1, rounds: q(3, 1), stepsPerRound: 1, forwardRounds: q(2, 1), forwardPerRound: 1 },
+    { name: '125M', config: smol, batchSize: 2, seqLen: 256, warmup: 1, rounds: q(2, 1), stepsPerRound: 1, forwardRounds: q(2, 1), forwardPerRound: 1 },
   ];
 }
+
+/** The case's own GEMM shapes: the MLP's up/gate projection and the LM head, over B x T rows. */
+function dominantShapes(c: BenchCase): [number, number, number][] {
+  const rows = c.batchSize * c.seqLen;
+  return [
+    [rows, c.config.hidden_size, c.config.intermediate_size],
+    [rows, c.config.hidden_size, c.config.vocab_size],
+  ];
+}
+
+/** Targets of issue 14 (benchmark JSON, not tests). */
+const TARGETS: Record<string, { speedup_min: number; share_of_peak_min?: number; memory_ratio_max: number }> = {
+  '3M': { speedup_min: 2.5, share_of_peak_min: 0.55, memory_ratio_max: 1.5 },
+  '40M': { speedup_min: 1.67, share_of_peak_min: 0.7, memory_ratio_max: 1.5 },
+  '125M': { speedup_min: 1, memory_ratio_max: 1.5 },
+};
+
+/** The other ORT memory settings `--sessions` runs beside the stepper's default (arena on). */
+const SESSION_VARIANTS: { name: string; options: SessionOptions }[] = [
+  { name: 'arena_off', options: { enableCpuMemArena: false } },
+  { name: 'arena_off_no_mem_pattern', options: { enableCpuMemArena: false, enableMemPattern: false } },
+];
 
 interface Child {
   request(message: Message): Promise<Reply>;
@@ -119,7 +164,7 @@ function log(message: string): void {
 const round1 = (x: number, d = 1): number => Math.round(x * 10 ** d) / 10 ** d;
 
 interface Contender {
-  name: 'ours' | 'lean' | 'torch';
+  name: string;
   child: Child;
   stepMs: number[];
   forwardMs: number[];
@@ -130,7 +175,7 @@ interface Contender {
   logps: number[];
 }
 
-function contender(name: Contender['name'], child: Child): Contender {
+function contender(name: string, child: Child): Contender {
   return { name, child, stepMs: [], forwardMs: [], firstLoss: NaN, lastLoss: NaN, baseMb: 0, peakMb: 0, logps: [] };
 }
 
@@ -139,7 +184,35 @@ async function inTurn(all: Contender[], round: number, fn: (c: Contender) => Pro
   for (let i = 0; i < all.length; i++) await fn(all[(i + round) % all.length] as Contender);
 }
 
-async function runCase(c: BenchCase, python: string, dir: string): Promise<Record<string, unknown>> {
+function torchChild(python: string, threads: PeerThreads): Child {
+  const script = fileURLToPath(new URL('./train_step_torch.py', import.meta.url));
+  return startChild(python, [script], peerEnv(threads), `torch (${threads.torch} torch x ${threads.blas} BLAS threads)`);
+}
+
+/**
+ * Each of the peer's thread settings for a few steps on the case's model; the fastest is the peer.
+ * Every setting gets the same warm-up and the same number of timed steps.
+ */
+async function calibratePeer(c: BenchCase, python: string, init: InitMessage): Promise<{ best: PeerThreads; tried: Record<string, unknown>[] }> {
+  const tried: { threads: PeerThreads; ms: number }[] = [];
+  const steps = c.name === '3M' ? 3 : 1;
+  for (const threads of peerThreadSettings(THREADS)) {
+    const child = torchChild(python, threads);
+    try {
+      await child.request({ ...init, threads: threads.torch });
+      await child.request({ cmd: 'steps', n: 1 });
+      const ms = median((await child.request({ cmd: 'steps', n: steps })).ms ?? []);
+      tried.push({ threads, ms });
+      log(`${c.name}: peer with ${threads.torch} torch x ${threads.blas} BLAS threads: ${Math.round(ms)} ms per step`);
+    } finally {
+      await child.close();
+    }
+  }
+  const best = tried.reduce((a, b) => (b.ms < a.ms ? b : a));
+  return { best: best.threads, tried: tried.map((t) => ({ torch_threads: t.threads.torch, blas_threads: t.threads.blas, ms: round1(t.ms) })) };
+}
+
+async function runCase(c: BenchCase, python: string, dir: string, sweepSessions: boolean, peak: GemmRate): Promise<Record<string, unknown>> {
   const weightsPath = join(dir, `${c.name}.safetensors`);
   await writeFile(weightsPath, serializeWeights(c.config, initializeWeights(c.config, { seed: 0 })));
   const init: InitMessage = {
@@ -152,21 +225,25 @@ async function runCase(c: BenchCase, python: string, dir: string): Promise<Recor
     max_grad_norm: MAX_GRAD_NORM,
     threads: THREADS,
   };
+  log(`${c.name}: ${(countParameters(c.config) / 1e6).toFixed(1)}M params; GEMM rates at the case's shapes, then the peer's thread settings`);
+  const shapeRates: GemmRate[] = [];
+  for (const [m, k, n] of dominantShapes(c)) shapeRates.push(await gemmRate(m, k, n, THREADS));
+  const calibration = await calibratePeer(c, python, init);
   const oursScript = fileURLToPath(new URL('./train-step/ours-child.ts', import.meta.url));
-  const node = (driver: 'stepper' | 'lean'): Child =>
-    startChild(process.execPath, ['--disable-warning=ExperimentalWarning', oursScript, driver], process.env, driver);
-  const torchScript = fileURLToPath(new URL('./train_step_torch.py', import.meta.url));
+  const node = (options: SessionOptions, label: string): Child =>
+    startChild(process.execPath, ['--disable-warning=ExperimentalWarning', oursScript, JSON.stringify(options)], process.env, label);
   const all = [
-    contender('ours', node('stepper')),
-    contender('lean', node('lean')),
-    contender('torch', startChild(python, [torchScript], { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: String(THREADS) }, 'torch')),
+    contender('ours', node({}, 'ours')),
+    contender('torch', torchChild(python, calibration.best)),
+    ...(sweepSessions ? SESSION_VARIANTS.map((v) => contender(v.name, node(v.options, v.name))) : []),
   ];
-  const [ours, lean, torch] = all as [Contender, Contender, Contender];
+  const [ours, torch] = all as [Contender, Contender];
+  const variants = all.slice(2);
   try {
     await inTurn(all, 0, async (x) => {
-      x.baseMb = (await x.child.request(init)).rss_mb;
+      x.baseMb = (await x.child.request(x === torch ? { ...init, threads: calibration.best.torch } : init)).rss_mb;
     });
-    log(`${c.name}: ${(countParameters(c.config) / 1e6).toFixed(1)}M params; warm-up ${c.warmup} steps each`);
+    log(`${c.name}: warm-up ${c.warmup} steps each`);
     await inTurn(all, 0, async (x) => {
       const r = await x.child.request({ cmd: 'steps', n: c.warmup });
       x.firstLoss = r.loss?.[0] ?? NaN;
@@ -197,37 +274,59 @@ async function runCase(c: BenchCase, python: string, dir: string): Promise<Recor
     Math.max(...x.logps.map((v, i) => Math.abs(v - (torch.logps[i] as number)) / Math.max(1, Math.abs(torch.logps[i] as number))));
   const speedup = median(torch.stepMs) / median(ours.stepMs);
   const memoryRatio = ours.peakMb / torch.peakMb;
+  const flops = llamaFlops(c.config, c.batchSize, c.seqLen);
+  const gflops = (x: Contender): number => Math.round(flops.step / (median(x.stepMs) / 1000) / 1e9);
+  const share = (x: Contender): number => round1(gflops(x) / peak.gflops, 3);
+  const target = TARGETS[c.name] ?? { speedup_min: 1, memory_ratio_max: 1.5 };
+  const lossOk = all.every((x) => Math.abs(x.firstLoss - torch.firstLoss) <= LOSS_TOLERANCE);
   return {
     case: c.name,
     speedup: round1(speedup, 3),
     ours_ms: round1(median(ours.stepMs)),
     torch_ms: round1(median(torch.stepMs)),
     // Fastest steps: less sensitive than medians to other processes on a shared machine.
-    best_ms: { ours: round1(Math.min(...ours.stepMs)), lean: round1(Math.min(...lean.stepMs)), torch: round1(Math.min(...torch.stepMs)) },
+    best_ms: Object.fromEntries(all.map((x) => [x.name, round1(Math.min(...x.stepMs))])),
+    peer: { threads: { torch: calibration.best.torch, blas: calibration.best.blas }, calibration: calibration.tried },
+    flops: {
+      note: 'model FLOPs per step: 6 x matmul weights x tokens + attention QK^T and PV over the full T x T, forward + backward (bench/lib/flops.ts)',
+      model_gflop_per_step: round1(flops.step / 1e9, 2),
+      ours_gflops: gflops(ours),
+      torch_gflops: gflops(torch),
+      gemm_peak_gflops: peak.gflops,
+      share_of_peak: { ours: share(ours), torch: share(torch) },
+      gemm_at_step_shapes: shapeRates.map((r) => ({ shape: `${r.m}x${r.k}x${r.n}`, gflops: r.gflops })),
+    },
     ours_peak_mb: Math.round(ours.peakMb),
     torch_peak_mb: Math.round(torch.peakMb),
     memory_ratio: round1(memoryRatio, 3),
-    forward_tokens_per_s: { ours: tokensPerS(ours), torch: tokensPerS(torch), lean: tokensPerS(lean), speedup: round1(median(torch.forwardMs) / median(ours.forwardMs), 3) },
+    forward_tokens_per_s: { ours: tokensPerS(ours), torch: tokensPerS(torch), speedup: round1(median(torch.forwardMs) / median(ours.forwardMs), 3) },
     loss_ours: ours.firstLoss,
     loss_torch: torch.firstLoss,
     loss_abs_diff: Math.abs(ours.firstLoss - torch.firstLoss),
-    loss_check: Math.abs(ours.firstLoss - torch.firstLoss) <= LOSS_TOLERANCE && Math.abs(lean.firstLoss - torch.firstLoss) <= LOSS_TOLERANCE ? 'ok' : 'MISMATCH',
-    loss_after_steps: { steps: c.warmup + c.rounds * c.stepsPerRound, ours: ours.lastLoss, lean: lean.lastLoss, torch: torch.lastLoss },
-    forward_logps_max_rel_diff: { ours: relDiff(ours), lean: relDiff(lean) },
-    lean: {
-      note: 'same graph, one main-thread session with enableCpuMemArena: false, no JS copy of the weights',
-      speedup: round1(median(torch.stepMs) / median(lean.stepMs), 3),
-      ms: round1(median(lean.stepMs)),
-      peak_mb: Math.round(lean.peakMb),
-      memory_ratio: round1(lean.peakMb / torch.peakMb, 3),
-    },
-    base_rss_mb: { ours: Math.round(ours.baseMb), lean: Math.round(lean.baseMb), torch: Math.round(torch.baseMb) },
+    loss_check: lossOk ? 'ok' : 'MISMATCH',
+    loss_after_steps: { steps: c.warmup + c.rounds * c.stepsPerRound, ...Object.fromEntries(all.map((x) => [x.name, x.lastLoss])) },
+    forward_logps_max_rel_diff: relDiff(ours),
+    ...(variants.length
+      ? {
+          session_settings: Object.fromEntries([
+            ['default (arena on, memory pattern on)', { ms: round1(median(ours.stepMs)), peak_mb: Math.round(ours.peakMb) }],
+            ...variants.map((v) => [v.name, { options: SESSION_VARIANTS.find((s) => s.name === v.name)?.options, ms: round1(median(v.stepMs)), peak_mb: Math.round(v.peakMb) }]),
+          ]),
+        }
+      : {}),
+    base_rss_mb: Object.fromEntries(all.map((x) => [x.name, Math.round(x.baseMb)])),
     params: countParameters(c.config),
     batch_size: c.batchSize,
     seq_len: c.seqLen,
     steps_timed: ours.stepMs.length,
     forwards_timed: ours.forwardMs.length,
-    targets: { speedup_min: 1.67, memory_ratio_max: 1.5, met: speedup >= 1.67 && memoryRatio <= 1.5 },
+    targets: {
+      ...target,
+      met:
+        speedup >= target.speedup_min &&
+        memoryRatio <= target.memory_ratio_max &&
+        (target.share_of_peak_min === undefined || share(ours) >= target.share_of_peak_min),
+    },
   };
 }
 
@@ -240,6 +339,13 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  let blas: TorchBlas;
+  try {
+    blas = requireFastBlas(python, 'train-step');
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
   const only = argv.find((a) => a.startsWith('--case='))?.slice('--case='.length);
   const all = cases(argv.includes('--quick'));
   const selected = only === undefined ? all : all.filter((c) => c.name === only);
@@ -247,13 +353,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`bench train-step: unknown --case=${only}. Valid cases: ${all.map((c) => c.name).join(', ')}\n`);
     return 2;
   }
-  const torchVersion = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' }).stdout.trim();
   const loadBefore = loadavg().map((x) => round1(x, 2));
   const started = performance.now();
+  log(`peer: torch ${blas.torch} on ${blas.kind} (${blas.libraries.join(', ')}); measuring the GEMM peak (1024^3, ${THREADS} threads)`);
+  const peak = await gemmRate(1024, 1024, 1024, THREADS);
   const dir = await mkdtemp(join(tmpdir(), 'sppo-bench-train-step-'));
   const rows: Record<string, unknown>[] = [];
   try {
-    for (const c of selected) rows.push(await runCase(c, python, dir));
+    for (const c of selected) rows.push(await runCase(c, python, dir, argv.includes('--sessions'), peak));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -264,12 +371,14 @@ async function main(argv: string[]): Promise<number> {
       cpus: cpus().length,
       cpu_model: cpus()[0]?.model,
       threads: THREADS,
+      gemm_peak: { shape: '1024x1024x1024', gflops: peak.gflops, threads: THREADS, how: 'one ORT Gemm (transB), median of repeated runs, in this run' },
       load_average_before: loadBefore,
       load_average_after: loadavg().map((x) => round1(x, 2)),
       duration_s: Math.round((performance.now() - started) / 1000),
       node: process.version,
-      torch: torchVersion,
-      peer: 'PyTorch eager CPU, torch.set_num_threads(2), OPENBLAS_NUM_THREADS=1',
+      torch: blas.torch,
+      peer: `PyTorch ${blas.torch} eager CPU on ${blas.kind} (${blas.libraries.filter((l) => /blas/i.test(l)).join(', ')}), the fastest of its thread settings per case (row.peer)`,
+      ours: `createTrainStepper (worker thread), ORT intra-op threads ${THREADS}, default session options`,
       step: `SFT loss, backward, clip_grad_norm ${MAX_GRAD_NORM}, AdamW lr ${LR} wd ${WEIGHT_DECAY}, float32`,
     },
   };

@@ -1,18 +1,12 @@
-// Our side of bench/train-step.ts, a child process speaking protocol.ts on stdin/stdout, in one of
-// two drivers (argv[2]):
-//   'stepper': the production path, autodiff's createTrainStepper (worker thread, default session
-//              options), as the trainer service runs it.
-//   'lean':    the same graph in one main-thread onnxruntime session with the CPU memory arena
-//              off and no JS-side copy of the weights: what a session option would buy the
-//              stepper (autodiff's SessionOptions does not expose the arena yet).
+// Our side of bench/train-step.ts, a child process speaking protocol.ts on stdin/stdout: the
+// production path, autodiff's createTrainStepper (worker thread) as the trainer service runs it,
+// with the stepper's default session options or, for the session-settings sweep, the
+// SessionOptions given as JSON in argv[2] (e.g. {"enableCpuMemArena":false}).
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import * as ort from 'onnxruntime-node';
-import { createLocalHost, createTrainStepper, optimizerScalars, toOrt, type TensorData, type TensorHost, type TrainStepper } from '@sppo/autodiff';
+import { createLocalHost, createTrainStepper, type SessionOptions, type TensorData, type TensorHost, type TrainStepper } from '@sppo/autodiff';
 import { buildLogprobGraph, buildSftTrainStep, parameterShapes, parseLlamaConfig, readSafetensors, type LlamaConfig } from '@sppo/model';
 import type { InitMessage, Message, Reply } from './protocol.ts';
-
-type Driver = 'stepper' | 'lean';
 
 interface OurEngine {
   step(): Promise<number>;
@@ -46,14 +40,15 @@ function sftStep(setup: EngineSetup) {
   return buildSftTrainStep({ config: setup.config, batchSize: B, sequenceLength: T, optimizer: { type: 'adamw', weightDecay: init.weight_decay }, maxGradNorm: init.max_grad_norm });
 }
 
-async function stepperEngine(setup: EngineSetup): Promise<OurEngine> {
+async function stepperEngine(setup: EngineSetup, options: SessionOptions): Promise<OurEngine> {
   const { config, batch, init } = setup;
-  const session = { intraOpNumThreads: init.threads, interOpNumThreads: 1 };
+  const session: SessionOptions = { intraOpNumThreads: init.threads, interOpNumThreads: 1, ...options };
   let stepper: TrainStepper<string> | undefined = await createTrainStepper<string>({
     buildStep: () => sftStep(setup),
     params: Object.fromEntries(setup.params),
     session,
   });
+  setup.params.clear(); // the stepper holds the weights now (as the trainer service hands them over)
   let forward: TensorHost | undefined;
   return {
     async step() {
@@ -85,51 +80,7 @@ async function stepperEngine(setup: EngineSetup): Promise<OurEngine> {
   };
 }
 
-async function leanEngine(setup: EngineSetup): Promise<OurEngine> {
-  const { config, batch, init } = setup;
-  const options: ort.InferenceSession.SessionOptions = {
-    intraOpNumThreads: init.threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    enableCpuMemArena: false,
-  };
-  const graph = sftStep(setup);
-  const session = await ort.InferenceSession.create(graph.model, options);
-  const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, t] of Object.entries(batch)) feeds[name] = toOrt(t);
-  for (const { name, shape } of parameterShapes(config)) feeds[name] = new ort.Tensor('float32', setup.params.get(name) as Float32Array, shape);
-  setup.params.clear(); // the session feeds are now the only reference to the weights
-  for (const spec of graph.state) feeds[spec.name] = new ort.Tensor('float32', new Float32Array(spec.shape.reduce((a, b) => a * b, 1)), spec.shape);
-  let steps = 0;
-  let forward: ort.InferenceSession | undefined;
-  return {
-    async step() {
-      steps++;
-      for (const [name, value] of Object.entries(optimizerScalars(graph.optimizer ?? { type: 'adamw' }, steps, init.lr))) {
-        feeds[name] = new ort.Tensor('float32', Float32Array.of(value), []);
-      }
-      const out = await session.run(feeds);
-      for (const [o, i] of graph.carry) feeds[i] = out[o] as ort.Tensor;
-      return (out.loss as ort.Tensor).data[0] as number;
-    },
-    async logps() {
-      if (!forward) {
-        await session.release();
-        const [B, T] = dimsOf(batch);
-        forward = await ort.InferenceSession.create(buildLogprobGraph({ config, batchSize: B, sequenceLength: T }), options);
-      }
-      const inputs: Record<string, ort.Tensor> = {};
-      for (const name of forward.inputNames) inputs[name] = feeds[name] as ort.Tensor;
-      const out = await forward.run(inputs);
-      return Array.from((out.logps as ort.Tensor).data as Float32Array);
-    },
-    async close() {
-      await forward?.release();
-    },
-  };
-}
-
-async function childOurs(driver: Driver): Promise<void> {
+async function childOurs(options: SessionOptions): Promise<void> {
   let engine: OurEngine | undefined;
   const reply = (r: Partial<Reply>): void => {
     process.stdout.write(`${JSON.stringify({ ...r, ...usage() })}\n`);
@@ -145,7 +96,7 @@ async function childOurs(driver: Driver): Promise<void> {
         params,
         init: msg,
       };
-      engine = driver === 'lean' ? await leanEngine(setup) : await stepperEngine(setup);
+      engine = await stepperEngine(setup, options);
       reply({});
     } else if (msg.cmd === 'exit') {
       await engine?.close();
@@ -166,10 +117,4 @@ async function childOurs(driver: Driver): Promise<void> {
   }
 }
 
-const driver = process.argv[2];
-if (driver !== 'stepper' && driver !== 'lean') {
-  process.stderr.write(`ours-child: driver must be stepper or lean, got ${JSON.stringify(driver)}\n`);
-  process.exitCode = 2;
-} else {
-  await childOurs(driver);
-}
+await childOurs(JSON.parse(process.argv[2] ?? '{}') as SessionOptions);

@@ -29,6 +29,8 @@ export interface StackConfig {
   intermediateRetentionDays: number;
   /** Days a replaced or deleted object version is kept (versioning protects checkpoints). */
   noncurrentVersionRetentionDays: number;
+  /** Days the log bucket keeps the run bucket's access logs and the VPC flow logs. */
+  logRetentionDays: number;
   /** Age of the oldest message (minutes) after which a stage counts as stuck. Training holds its
    * message in flight for the whole round, so its threshold must exceed the longest round. */
   stuckGenerateMinutes: number;
@@ -36,7 +38,7 @@ export interface StackConfig {
   stuckTrainMinutes: number;
   /** NAT gateways of the VPC (0 = none: then the GPU hosts sit in public subnets, no inbound rules). */
   natGateways: number;
-  /** When set, alarms notify this address through an SNS topic. */
+  /** When set, this address is subscribed to the alarm topic (alarms and GPU host scaling events). */
   alarmEmail: string | undefined;
 }
 
@@ -53,6 +55,7 @@ export const DEFAULT_CONFIG: StackConfig = {
   eventsMaxTasks: 2,
   intermediateRetentionDays: 14,
   noncurrentVersionRetentionDays: 30,
+  logRetentionDays: 90,
   stuckGenerateMinutes: 120,
   stuckJudgeMinutes: 120,
   stuckTrainMinutes: 13 * 60,
@@ -82,6 +85,7 @@ const INTEGER_RANGES: Record<NumberKey, [min: number, max: number]> = {
   eventsMaxTasks: [1, 10],
   intermediateRetentionDays: [1, 3650],
   noncurrentVersionRetentionDays: [1, 3650],
+  logRetentionDays: [1, 3650],
   stuckGenerateMinutes: [5, 7 * 24 * 60],
   stuckJudgeMinutes: [5, 7 * 24 * 60],
   stuckTrainMinutes: [5, 7 * 24 * 60],

@@ -5,7 +5,7 @@
 // once with `aws iam create-access-key --user-name <GatewayUserName output>` (see infra/README.md).
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { accessStatements, type AccessTargets } from './access.ts';
+import { accessStatements, acknowledgeKeyPatterns, type AccessTargets } from './access.ts';
 
 export class GatewayAccess extends Construct {
   readonly user: iam.User;
@@ -17,6 +17,7 @@ export class GatewayAccess extends Construct {
       description: 'SPPO gateway (Cloudflare Worker): run records and prompts in S3, send to the SPPO queues',
       statements: accessStatements('gateway', targets),
     });
+    acknowledgeKeyPatterns(this.policy, 'gateway', targets.bucket);
     this.user = new iam.User(this, 'user', { managedPolicies: [this.policy] });
   }
 }

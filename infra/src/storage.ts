@@ -1,9 +1,11 @@
-// The run bucket (ARCHITECTURE 3.2) and the janitor that expires intermediate shards.
+// The run bucket (ARCHITECTURE 3.2), the log bucket that records access to it, and the janitor
+// that expires intermediate shards.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,9 +15,48 @@ import type { QueueSet } from './queues.ts';
 
 export const JANITOR_CODE_DIR = join(dirname(fileURLToPath(import.meta.url)), '../lambda/janitor');
 
+/** Where the run bucket's server access logs go (the VPC flow logs go to the same bucket). */
+export const ACCESS_LOG_PREFIX = 'runs-bucket-access/';
+
+export interface LogBucketOptions {
+  /** Days after which a log object is deleted. */
+  retentionDays?: number;
+}
+
+/**
+ * The destination of the run bucket's server access logs and of the VPC flow logs. SSE-S3 because
+ * S3 server access logging cannot deliver to a bucket encrypted with a KMS key; public access
+ * blocked, TLS only, and every log object expires after `retentionDays`. S3 writes the access logs
+ * under the bucket policy that aws-cdk-lib adds for `logging.s3.amazonaws.com` (the
+ * serverAccessLogsUseBucketPolicy flag, see build.ts), which ownership-enforced buckets require.
+ */
+export function createLogBucket(scope: Construct, { retentionDays = 90 }: LogBucketOptions = {}): s3.Bucket {
+  const bucket = new s3.Bucket(scope, 'log-bucket', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    enforceSSL: true,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    // Kept with the run bucket: the record of who touched the checkpoints outlives the stack.
+    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [
+      { id: 'expire-logs', expiration: Duration.days(retentionDays) },
+      { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+    ],
+  });
+  Validations.of(bucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason:
+      'This is the access-log destination itself. Logging it into itself would log its own log deliveries, ' +
+      'and logging it into a third bucket only moves the question. AWS recommends a separate destination, which this is.',
+  });
+  return bucket;
+}
+
 export interface RunBucketOptions {
   /** Days a replaced or deleted object version is kept before it is removed for good. */
   noncurrentVersionRetentionDays?: number;
+  /** Server access logs go here, under ACCESS_LOG_PREFIX. */
+  accessLogBucket: s3.IBucket;
 }
 
 /**
@@ -25,13 +66,15 @@ export interface RunBucketOptions {
  * multipart uploads. Intermediate shards are expired by the janitor (key patterns, see below).
  * Retained on stack deletion: it holds the checkpoints.
  */
-export function createRunBucket(scope: Construct, { noncurrentVersionRetentionDays = 30 }: RunBucketOptions = {}): s3.Bucket {
+export function createRunBucket(scope: Construct, { noncurrentVersionRetentionDays = 30, accessLogBucket }: RunBucketOptions): s3.Bucket {
   return new s3.Bucket(scope, 'runs-bucket', {
     encryption: s3.BucketEncryption.S3_MANAGED,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     enforceSSL: true,
     versioned: true,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    serverAccessLogsBucket: accessLogBucket,
+    serverAccessLogsPrefix: ACCESS_LOG_PREFIX,
     removalPolicy: RemovalPolicy.RETAIN,
     lifecycleRules: [
       { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(noncurrentVersionRetentionDays) },
@@ -60,6 +103,14 @@ export class IntermediateShardJanitor extends Construct {
 
   constructor(scope: Construct, id: string, { bucket, queues, retentionDays = 14 }: JanitorProps) {
     super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    // Its own role rather than the default one with the AWS managed AWSLambdaBasicExecutionRole
+    // (logs on every log group in the account): this one writes only to its own log group.
+    const role = new iam.Role(this, 'role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'SPPO janitor: delete expired intermediate shards, write its own logs',
+    });
+    logGroup.grantWrite(role);
     this.function = new lambda.Function(this, 'function', {
       runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
@@ -67,9 +118,10 @@ export class IntermediateShardJanitor extends Construct {
       timeout: Duration.minutes(15),
       memorySize: 256,
       environment: { SPPO_BUCKET: bucket.bucketName, RETENTION_DAYS: String(retentionDays) },
-      logGroup: new logs.LogGroup(this, 'logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      role,
+      logGroup,
     });
-    grantServiceAccess(this.function, 'janitor', { bucket, queues });
+    grantServiceAccess(role, 'janitor', { bucket, queues });
     new events.Rule(this, 'daily', {
       schedule: events.Schedule.rate(Duration.days(1)),
       targets: [new targets.LambdaFunction(this.function)],

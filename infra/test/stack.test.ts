@@ -14,7 +14,9 @@ beforeAll(() => {
 afterAll(cleanupSynthesized);
 
 const resources = (type: string): [string, Resource][] => Object.entries(s.json.Resources).filter(([, r]) => r.Type === type);
-const bucketId = () => findIds(s.json, 'AWS::S3::Bucket')[0]!;
+/** The run bucket (the other bucket is its access-log bucket, which is not versioned). */
+const bucketId = () => findIds(s.json, 'AWS::S3::Bucket', (p) => p.VersioningConfiguration !== undefined)[0]!;
+const logBucketId = () => findIds(s.json, 'AWS::S3::Bucket', (p) => p.VersioningConfiguration === undefined)[0]!;
 const queueId = (name: string) => findIds(s.json, 'AWS::SQS::Queue', (p) => p.QueueName === name)[0]!;
 
 /** Statements of the policies attached to the task role of the service whose task family is given. */
@@ -85,7 +87,7 @@ describe('bucket', () => {
   });
 
   test('no lifecycle rule ever expires a current object (checkpoints are kept); old versions and uploads are cleaned', () => {
-    const [, bucket] = resources('AWS::S3::Bucket')[0]!;
+    const bucket = s.json.Resources[bucketId()]!;
     const rules = (bucket.Properties!.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
     for (const rule of rules) {
       expect(rule.ExpirationInDays, JSON.stringify(rule)).toBeUndefined();
@@ -93,6 +95,31 @@ describe('bucket', () => {
     }
     expect(rules.some((r) => r.NoncurrentVersionExpiration)).toBe(true);
     expect(rules.some((r) => r.AbortIncompleteMultipartUpload)).toBe(true);
+  });
+
+  test('access to it is logged to a log bucket that blocks public access, requires TLS and expires the logs, as do the VPC flow logs', () => {
+    expect(findIds(s.json, 'AWS::S3::Bucket')).toHaveLength(2);
+    const logBucket = s.json.Resources[logBucketId()]!.Properties!;
+    expect(s.json.Resources[bucketId()]!.Properties!.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: logBucketId() }, LogFilePrefix: 'runs-bucket-access/' });
+    expect(logBucket).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    const rules = (logBucket.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules).toContainEqual(expect.objectContaining({ ExpirationInDays: 90, Status: 'Enabled' }));
+    const [, policy] = resources('AWS::S3::BucketPolicy').find(([, p]) => render(p.Properties!.Bucket) === logBucketId())!;
+    const statements = (policy.Properties!.PolicyDocument as { Statement: (Statement & { Principal?: unknown })[] }).Statement;
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    // Writers: S3 server access logging (only from the run bucket) and VPC flow log delivery.
+    const writers = statements.filter((st) => st.Effect === 'Allow' && asList(st.Action).includes('s3:PutObject'));
+    expect(writers.map((st) => JSON.stringify(st.Principal)).sort()).toEqual(['{"Service":"delivery.logs.amazonaws.com"}', '{"Service":"logging.s3.amazonaws.com"}']);
+    s.template.hasResourceProperties('AWS::EC2::FlowLog', {
+      ResourceType: 'VPC',
+      TrafficType: 'ALL',
+      LogDestinationType: 's3',
+      LogDestination: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logBucketId(), 'Arn'] }, '/vpc-flow-logs/']] },
+    });
   });
 
   test('the janitor expires intermediate shards after the configured days, and may delete nothing else', () => {
@@ -254,8 +281,31 @@ describe('alarms and outputs', () => {
         Threshold: minutes * 60,
       });
     }
-    // Without alarmEmail there is no topic and no alarm action.
-    expect(resources('AWS::SNS::Topic')).toHaveLength(0);
+    // The topic exists without alarmEmail too (it has no subscription then) and every alarm notifies it.
+    expect(resources('AWS::SNS::Topic')).toHaveLength(1);
+    expect(resources('AWS::SNS::Subscription')).toHaveLength(0);
+    const topicId = resources('AWS::SNS::Topic')[0]![0];
+    const stageAlarms = resources('AWS::CloudWatch::Alarm').filter(([, a]) => /-(dlq-not-empty|stuck)$/.test(String(a.Properties!.AlarmName)));
+    expect(stageAlarms).toHaveLength(7);
+    for (const [id, a] of stageAlarms) expect(asList(a.Properties!.AlarmActions).map(render), id).toEqual([topicId]);
+  });
+
+  test('the GPU host groups report launches, terminations and their errors to the alarm topic', () => {
+    const topicId = resources('AWS::SNS::Topic')[0]![0];
+    const groups = resources('AWS::AutoScaling::AutoScalingGroup');
+    expect(groups).toHaveLength(3);
+    for (const [id, g] of groups) {
+      expect(g.Properties!.NotificationConfigurations, id).toEqual([
+        {
+          TopicARN: { Ref: topicId },
+          NotificationTypes: ['autoscaling:EC2_INSTANCE_LAUNCH', 'autoscaling:EC2_INSTANCE_LAUNCH_ERROR', 'autoscaling:EC2_INSTANCE_TERMINATE', 'autoscaling:EC2_INSTANCE_TERMINATE_ERROR'],
+        },
+      ]);
+    }
+  });
+
+  test('the cluster has Container Insights with enhanced observability', () => {
+    s.template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enhanced' }] });
   });
 
   test('outputs carry what the gateway config needs', () => {

@@ -2,7 +2,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { SppoStack } from '../src/stack.ts';
 import { buildSppoApp } from '../src/build.ts';
 
 export interface Resource {
@@ -11,6 +14,7 @@ export interface Resource {
 }
 
 export interface Synthesized {
+  stack: SppoStack;
   template: Template;
   json: { Resources: Record<string, Resource>; Outputs?: Record<string, unknown> };
   outdir: string;
@@ -23,13 +27,20 @@ export function cleanupSynthesized(): void {
   for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Synthesize the stack into a temp dir (assets are staged there, as `cdk synth` would). */
-export function synthesize(context: Record<string, unknown> = {}): Synthesized {
+/**
+ * Synthesize the stack into a temp dir (assets are staged there, as `cdk synth` would), with AWS's
+ * own rule pack (cdk-nag AwsSolutions) as a validation plugin: a finding that no construct
+ * acknowledges makes the synthesis throw, with CDK's report naming each rule, construct path and the
+ * source line that created it. `extend` adds constructs before synthesis (tests of the checks).
+ */
+export function synthesize(context: Record<string, unknown> = {}, { extend }: { extend?: (stack: SppoStack) => void } = {}): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'sppo-infra-'));
   outdirs.push(outdir);
-  const { stack } = buildSppoApp({ context, outdir });
+  const { app, stack } = buildSppoApp({ context, outdir });
+  extend?.(stack);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const template = Template.fromStack(stack);
-  return { template, json: template.toJSON() as Synthesized['json'], outdir };
+  return { stack, template, json: template.toJSON() as Synthesized['json'], outdir };
 }
 
 /** Render an intrinsic as readable text: {Fn::Join} joined, {Fn::GetAtt:[id,Arn]} -> "id.Arn", {Ref:id} -> "id". */

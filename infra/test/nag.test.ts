@@ -84,7 +84,7 @@ test('acknowledgements sit on the constructs they are about, never on the app or
     if (id.includes('AwsSolutions-IAM5')) expect(id, path).toMatch(/IAM5\[(Action|Resource)::.+\]$/);
   }
   const ids = new Set(acknowledged.map(({ id }) => id.replace(/^Annotation::/, '').replace(/\[.*$/, '')));
-  expect([...ids].sort()).toEqual(['AwsSolutions-ECS2', 'AwsSolutions-IAM5', 'AwsSolutions-S1']);
+  expect([...ids].sort()).toEqual(['AwsSolutions-ECS2', 'AwsSolutions-IAM5']);
 });
 
 test('every S3 key pattern a service is granted has its written reason for the wildcards', () => {

@@ -28,8 +28,10 @@ const PROMPTS = 'runs/*/prompts/*';
 const MANIFEST = 'runs/*/round=*/_manifest.json';
 const GENERATIONS = 'runs/*/round=*/generations/*';
 const TRIPLETS = 'runs/*/round=*/triplets/*';
-// `metrics*` covers the round's metrics.json and a per-stage split (metrics/judge.json) alike.
+// The round's metrics.json, written by the trainer.
 const METRICS = 'runs/*/round=*/metrics*';
+// The judge's per-shard numbers (packages/core keys.ts judgeMetricsKey: judge-metrics/shard={i}.json).
+const JUDGE_METRICS = 'runs/*/round=*/judge-metrics/*';
 const CHECKPOINTS = 'runs/*/checkpoints/*';
 const TRAIN_STATE = 'runs/*/round=*/train-state/*';
 const FAILURES = 'runs/*/failures/*';
@@ -48,13 +50,15 @@ export const INTERMEDIATE_PATTERNS = [GENERATIONS, TRIPLETS, TRAIN_STATE];
 export const S3_ACCESS: Record<ServiceRole, S3AccessSpec> = {
   // Samples K responses per prompt from the round's checkpoint.
   // Each stage worker may also record its own units' failures (runs/{run}/failures/{stage}-{t}[-{i}].json),
-  // e.g. from the worker loop's onFailure, and no other stage's.
-  generator: { read: [RUN_CONFIG, PROMPTS, MANIFEST, CHECKPOINTS, MODELS], write: [GENERATIONS, 'runs/*/failures/generate-*'], delete: [] },
-  // Compares the generations pairwise with the judge model; writes triplets and judge metrics.
-  judge: { read: [RUN_CONFIG, MANIFEST, GENERATIONS, METRICS, MODELS], write: [TRIPLETS, METRICS, 'runs/*/failures/judge-*'], delete: [] },
+  // e.g. from the worker loop's onFailure, and no other stage's. Each reads the run's status.json
+  // before a unit, to skip the units of a cancelled run (packages/cloud isRunCancelled).
+  generator: { read: [RUN_CONFIG, STATUS, PROMPTS, MANIFEST, CHECKPOINTS, MODELS], write: [GENERATIONS, 'runs/*/failures/generate-*'], delete: [] },
+  // Compares the generations pairwise with the judge model; writes triplets and its per-shard metrics.
+  // It reads its own two outputs back (a HEAD: is this shard already judged?).
+  judge: { read: [RUN_CONFIG, STATUS, MANIFEST, GENERATIONS, TRIPLETS, JUDGE_METRICS, MODELS], write: [TRIPLETS, JUDGE_METRICS, 'runs/*/failures/judge-*'], delete: [] },
   // Fits the next checkpoint from the round's triplets; resumable state lives in train-state/.
   trainer: {
-    read: [RUN_CONFIG, MANIFEST, TRIPLETS, CHECKPOINTS, TRAIN_STATE, METRICS, MODELS],
+    read: [RUN_CONFIG, STATUS, MANIFEST, TRIPLETS, CHECKPOINTS, TRAIN_STATE, METRICS, MODELS],
     write: [CHECKPOINTS, TRAIN_STATE, METRICS, 'runs/*/failures/train-*'],
     delete: [TRAIN_STATE],
   },
@@ -82,6 +86,7 @@ export const KEY_PATTERN_REASONS: Record<string, string> = {
   [GENERATIONS]: `${RUN} ${ROUND} Shard files are named by shard index; only the generations/ folder.`,
   [TRIPLETS]: `${RUN} ${ROUND} Shard files are named by shard index; only the triplets/ folder.`,
   [METRICS]: `${RUN} ${ROUND} Only the round's metrics.json.`,
+  [JUDGE_METRICS]: `${RUN} ${ROUND} Per-shard files named by shard index; only the judge-metrics/ folder.`,
   [CHECKPOINTS]: `${RUN} Checkpoint folders are numbered by round and hold the model's files, whose names come from the model.`,
   [TRAIN_STATE]: `${RUN} ${ROUND} Resumable trainer state files; only the train-state/ folder.`,
   [FAILURES]: `${RUN} The state machine records failures of every stage ({stage}-{round}[-{shard}].json); only the failures/ folder.`,
@@ -89,7 +94,7 @@ export const KEY_PATTERN_REASONS: Record<string, string> = {
   'runs/*/failures/judge-*': `${RUN} Only this stage's own failure records (judge-{round}[-{shard}].json).`,
   'runs/*/failures/train-*': `${RUN} Only this stage's own failure records (train-{round}.json).`,
   [ENQUEUED]: `${RUN} ${ROUND} "Stage started" markers named by stage and shard; only the _enqueued/ folder.`,
-  [STATUS]: `${RUN} The run's status.json.`,
+  [STATUS]: `${RUN} The run's status.json (cancelled or completed), which the stage workers check before a unit.`,
   [SUMMARY]: `${RUN} The run's summary.json.`,
   [MODELS]: 'Shared read-only models (base checkpoints, the judge model) are uploaded by operators after deploy and named in run configs; read only.',
   [BASE_CHECKPOINT]: `${RUN} Only checkpoint 0, the base model the gateway copies into a new run.`,

@@ -19,7 +19,7 @@ import {
   winRates,
   generationRowSchema,
 } from '@sppo/core';
-import { createProgressDisplay, demoReportSchema, ensureDemoAssets, renderChartPng, runDemo, singleReport, type AssetRecipe, type DemoResult } from '@sppo/demo';
+import { createProgressDisplay, demoReportSchema, ensureDemoAssets, renderChartPng, runDemo, singleReport, type AssetRecipe, type DemoResult, type DemoStack } from '@sppo/demo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoStack } from '../packages/cli/src/commands/demo.ts';
 import type { LocalStack } from '../packages/cli/src/local-stack.ts';
@@ -42,7 +42,7 @@ const RECIPE: AssetRecipe = {
 
 describe('./sppo demo, small', () => {
   let dir: string;
-  let stack: LocalStack | undefined;
+  let stack: (LocalStack & DemoStack) | undefined;
   let result: DemoResult;
   let artifacts: string;
   let runId: string;

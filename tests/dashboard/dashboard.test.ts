@@ -88,7 +88,7 @@ async function screenshot(name: string): Promise<void> {
 /** Every visible control has an accessible name: a label, aria-label or text. */
 async function unlabelledControls(): Promise<string[]> {
   return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLElement>('input, select, textarea, button, a[href]')]
+    Array.from(document.querySelectorAll<HTMLElement>('input, select, textarea, button, a[href]'))
       .filter((node) => node.offsetParent !== null || node === document.activeElement)
       .filter((node) => {
         const labels = (node as HTMLInputElement).labels;
@@ -180,7 +180,7 @@ test('sign in with the keyboard: a wrong key is refused, the right one opens the
 
 test('runs: only the tenant own runs, with status, round, stage, created, model and loss type', async () => {
   await page.waitForSelector('#runs-table tbody tr', { timeout: UI_MS });
-  const rows = await page.$$eval('#runs-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+  const rows = await page.$$eval('#runs-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
   expect(rows.map((r) => r[0])).toEqual([completedRun, longRun]);
   expect(rows[0]).toEqual([completedRun, 'completed', '2/2', 'done', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/), expect.stringContaining('base'), 'sppo']);
   expect(rows[1]?.[1]).toBe('running');
@@ -199,18 +199,19 @@ test('run: config, rounds with judge and training metrics, timings, and three ch
     expect(marks, chart).toBeGreaterThan(1);
   }
   expect(await text('#overview-list')).toContain('completed');
-  const judge = await page.$$eval('#judge-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+  const judge = await page.$$eval('#judge-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
   expect(judge).toHaveLength(2);
   for (const row of judge) expect(row.slice(1, 9).every((cell) => cell !== '–'), `judge metrics ${row.join(' | ')}`).toBe(true);
-  const train = await page.$$eval('#train-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+  const train = await page.$$eval('#train-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
   for (const row of train) expect(row.slice(1, 11).every((cell) => cell !== '–'), `training metrics ${row.join(' | ')}`).toBe(true);
-  const progress = await page.$$eval('#progress-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+  const progress = await page.$$eval('#progress-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
   for (const row of progress) expect(row[8], `total time of round ${row[0]}`).toMatch(/s|min/);
   expect(await text('#config')).toContain('samples_per_prompt');
   expect(await text('#failures-list')).toBe('No failed units.');
   expect(await page.$eval('#cancel-run', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
   expect(await unlabelledControls()).toEqual([]);
   await screenshot('3-run-completed');
+  await (await page.$('#charts'))?.screenshot({ path: join(SCREENSHOTS, '3b-run-charts.png') });
   check('run page');
 });
 

@@ -65,6 +65,9 @@ afterAll(async () => {
 test('a run submitted once goes through two rounds by itself, then Ctrl-C stops the stack', async () => {
   const health = await fetch(`${gatewayUrl}/health/ready`);
   expect(health.status, await health.clone().text()).toBe(200);
+  // The dashboard's sign-in link, with the key in the fragment (never sent to the server).
+  expect(upOutput).toContain(`dashboard ${gatewayUrl}/#key=${API_KEY}`);
+  expect((await fetch(`${gatewayUrl}/`)).headers.get('content-type')).toContain('text/html');
 
   const recipe = join(work, 'recipe.yaml');
   await writeFile(

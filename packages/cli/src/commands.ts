@@ -24,8 +24,8 @@ export interface Command {
 export const commands: Command[] = [
   { name: 'help', summary: 'list the commands', run: async () => runHelp(commands) },
   { name: 'test', summary: 'run every test of the workspace; ends with "N passed, N failed"', run: runTest },
-  { name: 'demo', summary: 'run a real multi-round SPPO run on the embedded task and print the report', run: runDemoCommand },
-  { name: 'up', summary: 'start the emulator, the gateway and one worker of each service on loopback', run: runUp },
+  { name: 'demo', summary: 'run a real multi-round SPPO run on the embedded task and print the report (--keep: then leave it up with the dashboard)', run: runDemoCommand },
+  { name: 'up', summary: 'start the emulator, the gateway (API + dashboard) and one worker of each service on loopback', run: runUp },
   { name: 'run', summary: 'submit a run recipe (YAML) to a gateway and follow it to the end', run: runRun },
   { name: 'init-model', summary: 'write a random-init Llama-family checkpoint folder', run: runInitModel },
   { name: 'score', summary: 'summed log-probabilities of responses under a checkpoint', run: runScore },

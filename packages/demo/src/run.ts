@@ -8,14 +8,26 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { mapWithConcurrency, type ObjectStore } from '@sppo/cloud';
-import { checkpointPrefix, roundMetricsKey, type RunConfigInput } from '@sppo/core';
+import { checkpointPrefix, roundMetricsKey, type ApiSchemas, type RunConfigInput } from '@sppo/core';
 import type { DemoAssets } from './assets.ts';
 import type { ProgressDisplay } from './progress.ts';
 
+/** GET /v1/runs/{id}, as the API's document types it (core's generated ApiSchemas). */
+export type RunView = ApiSchemas['RunView'];
+
+/**
+ * The API calls the demo makes. packages/cli implements them with the gateway's typed client
+ * (openapi-fetch over the types generated from /openapi.json); this package depends on neither,
+ * only on the generated types in core. A non-2xx answer rejects with a DemoRunError.
+ */
+export interface DemoApi {
+  createRun(config: ApiSchemas['RunConfig']): Promise<ApiSchemas['RunCreated']>;
+  getRun(runId: string): Promise<RunView>;
+}
+
 /** What the system under the demo must provide (packages/cli's demo command starts it). */
 export interface DemoStack {
-  gatewayUrl: string;
-  apiKey: string;
+  api: DemoApi;
   store: ObjectStore;
 }
 
@@ -52,17 +64,6 @@ export class DemoRunError extends Error {
   override name = 'DemoRunError';
 }
 
-async function api<T>(stack: DemoStack, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${stack.gatewayUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${stack.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new DemoRunError(`${method} ${path} answered ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
 /** Uploads a cached folder to `prefix` unless it is there already (`_COMPLETE` last). */
 async function ensureUploaded(store: ObjectStore, dir: string, prefix: string): Promise<void> {
   if (await store.exists(`${prefix}_COMPLETE`)) return;
@@ -93,28 +94,6 @@ export function demoRunConfig(assets: DemoAssets, models: ModelPrefixes, recipe:
   };
 }
 
-interface RoundProgress {
-  round: number;
-  phase: string;
-  shards: number;
-  generated: number;
-  judged: number;
-  checkpoint_complete: boolean;
-  metrics: { train?: Record<string, number> } | null;
-}
-
-interface RunView {
-  run_id: string;
-  status: string;
-  status_reason?: string;
-  current_round: number | null;
-  stage: string;
-  progress: { shards: number; generated: number; judged: number };
-  num_iterations: number;
-  rounds: RoundProgress[];
-  failures: { stage?: string; round?: number; reason?: string; message?: string }[];
-}
-
 export interface FollowOptions {
   display: ProgressDisplay;
   label?: string;
@@ -128,7 +107,7 @@ export async function followRun(stack: DemoStack, runId: string, { display, labe
   const started = Date.now();
   const finished = new Set<number>();
   for (;;) {
-    const view = await api<RunView>(stack, 'GET', `/v1/runs/${runId}`);
+    const view = await stack.api.getRun(runId);
     for (const r of view.rounds) {
       if (r.checkpoint_complete && !finished.has(r.round)) {
         finished.add(r.round);
@@ -141,7 +120,7 @@ export async function followRun(stack: DemoStack, runId: string, { display, labe
       throw new DemoRunError(`run ${runId} did not finish within ${Math.round(timeoutMs / 1000)} s: it is at round ${view.current_round ?? 'last'}, stage ${view.stage}. See the services' logs.`);
     }
     if (view.status === 'failed' || view.status === 'cancelled' || view.failures.length > 0) {
-      const reasons = view.failures.map((f) => `${f.stage ?? '?'} round ${f.round ?? '?'}: ${f.reason ?? f.message ?? JSON.stringify(f)}`);
+      const reasons = view.failures.map((f) => `${f.stage} round ${f.round}${f.shard === undefined ? '' : ` shard ${f.shard}`}: ${f.reason}`);
       throw new DemoRunError(`run ${runId} ${view.status === 'running' ? 'has failed units' : view.status}${view.status_reason ? ` (${view.status_reason})` : ''}${reasons.length ? `:\n  ${reasons.join('\n  ')}` : ''}`);
     }
     if (view.current_round === null) {
@@ -201,7 +180,7 @@ export interface SubmitDemoRunOptions {
 
 /** Submits the run, follows it to the end and copies its objects locally. */
 export async function submitAndFollow({ stack, config, artifactsRoot, display, label = '', timeoutMs }: SubmitDemoRunOptions): Promise<SubmittedRun> {
-  const created = await api<{ run_id: string; shards_per_round: number; prompt_count: number }>(stack, 'POST', '/v1/runs', config);
+  const created = await stack.api.createRun(config);
   const runId = created.run_id;
   display.log(`${label}run ${runId} submitted: ${created.prompt_count} prompts, ${created.shards_per_round} shards per round`);
   const view = await followRun(stack, runId, { display, label, ...(timeoutMs === undefined ? {} : { timeoutMs }) });

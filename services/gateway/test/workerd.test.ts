@@ -55,3 +55,16 @@ it('is ready and creates a run inside workerd', async () => {
   const invalid = await worker.fetch('/v1/runs', { method: 'POST', headers: { authorization: `Bearer ${TENANTS.acme}`, 'content-type': 'application/json' }, body: '{"beta":-1}' });
   expect(invalid.status).toBe(400);
 });
+
+it('serves the dashboard and its script inside workerd (no static-asset binding needed)', async () => {
+  const page = await worker.fetch('/runs');
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  expect(await page.text()).toContain('data-page="runs"');
+  const script = await worker.fetch('/assets/dashboard.js');
+  expect(script.status).toBe(200);
+  expect(script.headers.get('content-type')).toContain('javascript');
+  expect((await script.text()).length).toBeGreaterThan(1000);
+  const me = await worker.fetch('/v1/me', { headers: { authorization: `Bearer ${TENANTS.acme}` } });
+  expect(await me.json()).toEqual({ tenant: 'acme' });
+});

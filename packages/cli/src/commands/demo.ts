@@ -3,7 +3,8 @@
 // submits a multi-round SPPO run through the HTTP API, follows it live, evaluates every iteration
 // on held-out prompts with the exact oracle and the learned judge, and prints the per-round table.
 // `--compare sppo,sigmoid,ipo` runs the same task, budget and seeds for each loss type.
-// `--report FILE` writes the report as JSON and a PNG chart beside it.
+// `--report FILE` writes the report as JSON and a PNG chart beside it. `--keep` leaves the stack
+// and its finished runs up after the report and prints the dashboard's URL, until Ctrl-C.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { applyOverrides, ConfigError } from '@sppo/core';
@@ -19,21 +20,50 @@ import {
   renderChartPng,
   DemoRunError,
   runDemo,
+  type DemoApi,
+  type DemoStack,
   singleReport,
   type DemoLossType,
 } from '@sppo/demo';
+import { ApiCallError, createApiClient, unwrap, type ApiClient } from '@sppo/gateway';
 import { parseArgs } from '../args.ts';
 import { UsageError } from '../errors.ts';
 import { startLocalStack, type LocalStack } from '../local-stack.ts';
 import { workspaceRoot } from '../paths.ts';
 
 const USAGE =
-  './sppo demo [--report=FILE.json] [--compare=sppo,sigmoid,ipo] [--out=DIR] [--cache=DIR] [--eval-samples=N] [--<run config field>=VALUE ...]';
+  './sppo demo [--report=FILE.json] [--compare=sppo,sigmoid,ipo] [--out=DIR] [--cache=DIR] [--eval-samples=N] [--keep] [--<run config field>=VALUE ...]';
 const CLI_OPTIONS = ['report', 'compare', 'out', 'cache', 'eval-samples'];
 
+/** The demo's API calls over the gateway's typed client (generated from its OpenAPI document). */
+export function demoApi(api: ApiClient): DemoApi {
+  const call = async <T>(request: Promise<{ data?: T; error?: unknown; response: Response }>, what: string): Promise<T> => {
+    try {
+      return await unwrap(request, what);
+    } catch (error) {
+      throw error instanceof ApiCallError ? new DemoRunError(error.message) : error;
+    }
+  };
+  return {
+    createRun: (config) => call(api.POST('/v1/runs', { body: config }), 'POST /v1/runs'),
+    getRun: (id) => call(api.GET('/v1/runs/{id}', { params: { path: { id } } }), `GET /v1/runs/${id}`),
+  };
+}
+
 /** The stack of `./sppo up` on free loopback ports, quiet: every process logs to `{dir}/logs/`. */
-export function startDemoStack(dir: string): Promise<LocalStack> {
-  return startLocalStack({ dataDir: join(dir, 'emulator'), logDir: join(dir, 'logs'), cacheDir: join(dir, 'cache'), tenant: 'demo', queuePrefix: 'demo' });
+export async function startDemoStack(dir: string): Promise<LocalStack & DemoStack> {
+  const stack = await startLocalStack({ dataDir: join(dir, 'emulator'), logDir: join(dir, 'logs'), cacheDir: join(dir, 'cache'), tenant: 'demo', queuePrefix: 'demo' });
+  return { ...stack, api: demoApi(createApiClient({ baseUrl: stack.gatewayUrl, apiKey: stack.apiKey })) };
+}
+
+/** --keep: the stack stays up (the dashboard shows the finished runs) until Ctrl-C. */
+async function keepUntilInterrupted(stack: LocalStack): Promise<void> {
+  console.log(`\ndashboard ${stack.dashboardUrl}\nThe stack stays up with the demo's runs; Ctrl-C stops it.`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await stack.close();
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
@@ -54,7 +84,8 @@ function parseCompare(value: string | undefined): DemoLossType[] {
 
 export async function runDemoCommand(argv: string[]): Promise<number> {
   const started = performance.now();
-  const args = parseArgs(argv);
+  const args = parseArgs(argv, { flagNames: ['keep'] });
+  const keep = args.flags.delete('keep');
   if (args.positionals.length > 0 || args.flags.size > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0] ?? [...args.flags][0])}. Usage: ${USAGE}`);
   const root = workspaceRoot();
   const lossTypes = parseCompare(args.options.get('compare'));
@@ -106,12 +137,15 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     // A run that failed or stalled is the demo's answer, not a crash: say why and where to look.
     if (!(error instanceof DemoRunError)) throw error;
     console.error(`sppo demo: ${error.message}\nThe services' logs and the run's objects are in ${out}`);
+    if (keep) await keepUntilInterrupted(stack);
     return 1;
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
-    display.update({ scope: 'teardown', stage: 'stopping the stack' });
-    await stack.close();
+    if (!keep) {
+      display.update({ scope: 'teardown', stage: 'stopping the stack' });
+      await stack.close();
+    }
     display.done();
   }
   const elapsed = (performance.now() - started) / 1000;
@@ -131,5 +165,6 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     await writeFile(png, await renderChartPng(report));
     console.log(`report: ${path}\nchart: ${png}`);
   }
+  if (keep) await keepUntilInterrupted(stack);
   return 0;
 }

@@ -2,9 +2,8 @@
 // strict --key=value overrides), submit it to a gateway and follow it to the end, one line per
 // change. Exit 0 when the run completes, 1 when it fails or is cancelled.
 import { readFile } from 'node:fs/promises';
-import { applyOverrides, ConfigError } from '@sppo/core';
-import type { runViewSchema } from '@sppo/gateway';
-import type { z } from 'zod';
+import { applyOverrides, ConfigError, type ApiSchemas } from '@sppo/core';
+import { createApiClient, type ApiClient } from '@sppo/gateway';
 import { parse as parseYaml } from 'yaml';
 import { parseArgs } from '../args.ts';
 import { UsageError } from '../errors.ts';
@@ -12,23 +11,45 @@ import { UsageError } from '../errors.ts';
 const USAGE = './sppo run RECIPE.yaml [--gateway=URL] [--api-key=KEY] [--no-follow] [--interval=2] [--<config field>=VALUE ...]';
 const CLI_OPTIONS = ['gateway', 'api-key', 'interval'];
 
-/** What GET /v1/runs/{id} answers (the gateway's own schema). */
-type RunView = z.infer<typeof runViewSchema>;
+type RunView = ApiSchemas['RunView'];
 
-async function api(base: string, key: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  let res: Response;
+/** A call through the typed client; a connection failure says how to start a gateway. */
+async function call<T>(base: string, request: () => Promise<T>): Promise<T> {
   try {
-    res = await fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+    return await request();
   } catch (error) {
     throw new UsageError(`cannot reach the gateway at ${base} (${(error as Error).message}): start one with ./sppo up or pass --gateway=URL`);
   }
-  return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
 }
+
+const errorText = (error: ApiSchemas['Error'] | undefined, status: number): string => (error === undefined ? `HTTP ${status}` : JSON.stringify(error.error));
 
 function describe(view: RunView): string {
   if (view.current_round === null) return `all ${view.num_iterations} rounds done, status ${view.status}`;
   const { shards, generated, judged } = view.progress;
   return `round ${view.current_round}/${view.num_iterations}: ${view.stage}, generated ${generated}/${shards}, judged ${judged}/${shards}, status ${view.status}`;
+}
+
+async function follow(api: ApiClient, base: string, runId: string, intervalMs: number): Promise<number> {
+  let last = '';
+  for (;;) {
+    const { data: view, error, response } = await call(base, () => api.GET('/v1/runs/{id}', { params: { path: { id: runId } } }));
+    if (view === undefined) {
+      console.error(`sppo run: GET /v1/runs/${runId} answered HTTP ${response.status}: ${errorText(error, response.status)}`);
+      return 1;
+    }
+    const line = describe(view);
+    if (line !== last) console.log(`${new Date().toISOString()} ${line}`);
+    last = line;
+    if (view.status === 'completed') return 0;
+    if (view.status === 'failed' || view.status === 'cancelled') {
+      if (view.status_reason) console.error(`run ${runId} ${view.status}: ${view.status_reason}`);
+      for (const f of view.failures) console.error(`  ${f.stage} round ${f.round}${f.shard === undefined ? '' : ` shard ${f.shard}`}: ${f.reason}`);
+      console.error(`resume with: curl -X POST -H "authorization: Bearer $SPPO_API_KEY" ${base}/v1/runs/${runId}/resume`);
+      return 1;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
 }
 
 export async function runRun(argv: string[]): Promise<number> {
@@ -58,33 +79,16 @@ export async function runRun(argv: string[]): Promise<number> {
     throw error;
   }
 
-  const created = await api(base, key, '/v1/runs', { method: 'POST', body: JSON.stringify(config) });
-  if (created.status !== 201) {
-    console.error(`sppo run: the gateway refused the run (HTTP ${created.status}): ${JSON.stringify(created.body.error ?? created.body)}`);
+  // The typed client generated from the gateway's OpenAPI document (@sppo/gateway createApiClient).
+  const api = createApiClient({ baseUrl: base, apiKey: key });
+  const { data: created, error, response } = await call(base, () => api.POST('/v1/runs', { body: config }));
+  if (created === undefined) {
+    console.error(`sppo run: the gateway refused the run (HTTP ${response.status}): ${errorText(error, response.status)}`);
     return 1;
   }
-  const runId = String(created.body.run_id);
-  console.log(`run ${runId}: ${String(created.body.num_iterations)} rounds of ${String(created.body.shards_per_round)} shards`);
+  const runId = created.run_id;
+  console.log(`run ${runId}: ${created.num_iterations} rounds of ${created.shards_per_round} shards`);
+  console.log(`dashboard: ${base}/runs/${runId}`);
   if (args.flags.has('no-follow')) return 0;
-
-  let last = '';
-  for (;;) {
-    const { status, body } = await api(base, key, `/v1/runs/${runId}`);
-    if (status !== 200) {
-      console.error(`sppo run: GET /v1/runs/${runId} answered HTTP ${status}: ${JSON.stringify(body.error ?? body)}`);
-      return 1;
-    }
-    const view = body as unknown as RunView;
-    const line = describe(view);
-    if (line !== last) console.log(`${new Date().toISOString()} ${line}`);
-    last = line;
-    if (view.status === 'completed') return 0;
-    if (view.status === 'failed' || view.status === 'cancelled') {
-      if (view.status_reason) console.error(`run ${runId} ${view.status}: ${view.status_reason}`);
-      for (const f of view.failures) console.error(`  ${f.stage} round ${f.round}${f.shard === undefined ? '' : ` shard ${f.shard}`}: ${f.reason}`);
-      console.error(`resume with: curl -X POST -H "authorization: Bearer $SPPO_API_KEY" ${base}/v1/runs/${runId}/resume`);
-      return 1;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+  return follow(api, base, runId, intervalMs);
 }

@@ -199,7 +199,7 @@ export interface components {
              * @description Base checkpoint (round 0 policy): an S3 prefix in the run bucket or a local folder holding an HF-style checkpoint (ARCHITECTURE 3.4).
              * @default models/base
              */
-            model_name_or_path: string;
+            model_name_or_path?: string;
             /** @description Jinja chat template overriding the checkpoint's tokenizer_config.json chat_template. */
             chat_template?: string;
             /**
@@ -207,7 +207,7 @@ export interface components {
              * @default cpu
              * @enum {string}
              */
-            execution_provider: "cpu" | "cuda" | "webgpu";
+            execution_provider?: "cpu" | "cuda" | "webgpu";
             /**
              * @description Prompt pool: an inline array of strings / {prompt_id?, prompt}, or {key} naming a JSONL object in the bucket. Defaults to a few demo prompts.
              * @default [
@@ -221,7 +221,7 @@ export interface components {
              *       "How do plants make food?"
              *     ]
              */
-            prompts: (string | {
+            prompts?: (string | {
                 prompt_id?: string;
                 prompt: string;
             })[] | {
@@ -232,42 +232,42 @@ export interface components {
              * @description Prompts used per round; 0 = pool size / num_iterations, i.e. a new disjoint part each round like the official 3 x 20k split (SPPO-REFERENCE 1.5). Wraps around when the pool runs out.
              * @default 0
              */
-            prompts_per_iteration: number;
+            prompts_per_iteration?: number;
             /**
              * @description Prompts per generation/judge shard: a round's prompts are split into ceil(prompts_per_iteration / prompts_per_shard) shards, one queue task each.
              * @default 32
              */
-            prompts_per_shard: number;
+            prompts_per_shard?: number;
             /**
              * @description SPPO iterations (rounds); round t trains checkpoint t into checkpoint t+1 (official 3).
              * @default 3
              */
-            num_iterations: number;
+            num_iterations?: number;
             /**
              * @description K responses sampled per prompt; win rates need K >= 2 (official 5).
              * @default 5
              */
-            samples_per_prompt: number;
+            samples_per_prompt?: number;
             /**
              * @description Sampling temperature; 0 = greedy (official 0.7).
              * @default 0.7
              */
-            temperature: number;
+            temperature?: number;
             /**
              * @description Nucleus sampling mass in (0, 1] (official 0.9).
              * @default 0.9
              */
-            top_p: number;
+            top_p?: number;
             /**
              * @description Keep only the k most likely tokens; 0 turns it off.
              * @default 0
              */
-            top_k: number;
+            top_k?: number;
             /**
              * @description Max generated tokens per response (official 2048).
              * @default 2048
              */
-            max_new_tokens: number;
+            max_new_tokens?: number;
             /** @description Explicit seed per sample k (length samples_per_prompt); unset uses the official 50*k (SPPO-REFERENCE 2.2 step 4). */
             sample_seeds?: number[];
             /**
@@ -275,7 +275,7 @@ export interface components {
              * @default onnx
              * @enum {string}
              */
-            generation_backend: "onnx" | "openai";
+            generation_backend?: "onnx" | "openai";
             /**
              * Format: uri
              * @description Base URL of the OpenAI-compatible server, http:// or https:// only (e.g. http://127.0.0.1:8000/v1); required with generation_backend 'openai'. Deployments may restrict the hosts further.
@@ -287,140 +287,140 @@ export interface components {
              * @description PairRM-style pairwise judge checkpoint: an S3 prefix in the run bucket or a local folder.
              * @default models/judge
              */
-            judge_model: string;
+            judge_model?: string;
             /**
              * @description Judge's prompt token budget (PairRM source_maxlength 1224).
              * @default 1224
              */
-            judge_max_source_tokens: number;
+            judge_max_source_tokens?: number;
             /**
              * @description Judge's per-response token budget (PairRM candidate_maxlength 412).
              * @default 412
              */
-            judge_max_candidate_tokens: number;
+            judge_max_candidate_tokens?: number;
             /**
              * @description 'official': s_i = mean_j(C_ij - C_ji), P_ij = sigmoid(s_i - s_j) (compute_prob.py); 'direct': P_ij = sigmoid(C_ij - C_ji).
              * @default official
              * @enum {string}
              */
-            score_aggregation: "official" | "direct";
+            score_aggregation?: "official" | "direct";
             /**
              * @description 'include_self': mean of P_ij over all K incl. P_ii = 0.5 (official); 'exclude_self': mean over the other K-1.
              * @default include_self
              * @enum {string}
              */
-            win_rate_estimator: "include_self" | "exclude_self";
+            win_rate_estimator?: "include_self" | "exclude_self";
             /**
              * @description 'extremes': one (argmax, argmin) pair per prompt (official); 'all': every response with its own win rate.
              * @default extremes
              * @enum {string}
              */
-            selection: "extremes" | "all";
+            selection?: "extremes" | "all";
             /**
              * @description Loss: 'sppo' (official, eq. 4.7 on winner and loser with their K-sample win rates), 'sppo_single' (winner-vs-loser probability only), 'sppo_hard' (TRL, hard labels), 'sigmoid' (DPO), 'ipo' (summed log-probs, as the SPPO repo).
              * @default sppo
              * @enum {string}
              */
-            loss_type: "sppo" | "sppo_single" | "sppo_hard" | "sigmoid" | "ipo";
+            loss_type?: "sppo" | "sppo_single" | "sppo_hard" | "sigmoid" | "ipo";
             /**
              * @description beta = 1/eta, eta being the game learning rate of eq. (4.7); the official runs use 0.001 (eta = 1000).
              * @default 0.001
              */
-            beta: number;
+            beta?: number;
             /**
              * @description DPO label smoothing (conservative DPO) for loss_type 'sigmoid'; 0 turns it off. Must be in [0, 0.5].
              * @default 0
              */
-            label_smoothing: number;
+            label_smoothing?: number;
             /**
              * @description Peak learning rate (official: 5e-7).
              * @default 5e-7
              */
-            learning_rate: number;
+            learning_rate?: number;
             /**
              * @description Optimizer: 'rmsprop' (official; torch RMSprop with alpha, eps, no momentum) or 'adamw'.
              * @default rmsprop
              * @enum {string}
              */
-            optim: "rmsprop" | "adamw";
+            optim?: "rmsprop" | "adamw";
             /**
              * @description Decoupled weight decay (HF default 0).
              * @default 0
              */
-            weight_decay: number;
+            weight_decay?: number;
             /**
              * @description AdamW beta1 (HF default 0.9).
              * @default 0.9
              */
-            adam_beta1: number;
+            adam_beta1?: number;
             /**
              * @description AdamW beta2 (HF default 0.999).
              * @default 0.999
              */
-            adam_beta2: number;
+            adam_beta2?: number;
             /**
              * @description AdamW epsilon (HF default 1e-8).
              * @default 1e-8
              */
-            adam_epsilon: number;
+            adam_epsilon?: number;
             /**
              * @description RMSprop smoothing constant (torch default 0.99).
              * @default 0.99
              */
-            rmsprop_alpha: number;
+            rmsprop_alpha?: number;
             /**
              * @description RMSprop epsilon (torch default 1e-8).
              * @default 1e-8
              */
-            rmsprop_epsilon: number;
+            rmsprop_epsilon?: number;
             /**
              * @description Clip the global gradient norm to this; 0 turns clipping off.
              * @default 1
              */
-            max_grad_norm: number;
+            max_grad_norm?: number;
             /**
              * @description Learning-rate schedule after warmup (HF names); official: linear decay to 0.
              * @default linear
              * @enum {string}
              */
-            lr_scheduler_type: "linear" | "cosine" | "constant" | "constant_with_warmup";
+            lr_scheduler_type?: "linear" | "cosine" | "constant" | "constant_with_warmup";
             /**
              * @description Fraction of the schedule spent in linear warmup (official 0.1).
              * @default 0.1
              */
-            warmup_ratio: number;
+            warmup_ratio?: number;
             /**
              * @description Warmup steps; when > 0 it overrides warmup_ratio (HF semantics).
              * @default 0
              */
-            warmup_steps: number;
+            warmup_steps?: number;
             /**
              * @description Epochs actually trained per round over that round's triplets (official run scripts: 1).
              * @default 1
              */
-            num_train_epochs: number;
+            num_train_epochs?: number;
             /** @description If set, the LR schedule (warmup and decay) spans this many epochs while training stops after num_train_epochs: the model cards' "num_train_epochs: 18.0 (stop at epoch=1.0)" reading (SPPO-REFERENCE 2.6). Must be >= num_train_epochs. */
             schedule_num_train_epochs?: number;
             /**
              * @description Pairs per device per micro-batch (official 8).
              * @default 8
              */
-            per_device_train_batch_size: number;
+            per_device_train_batch_size?: number;
             /**
              * @description Micro-batches accumulated per optimizer step (official 1; global batch 64 came from 8 GPUs).
              * @default 1
              */
-            gradient_accumulation_steps: number;
+            gradient_accumulation_steps?: number;
             /**
              * @description Max prompt + response tokens per sequence (official 1024).
              * @default 1024
              */
-            max_length: number;
+            max_length?: number;
             /**
              * @description Max prompt tokens kept when prompt + response exceed max_length (official 512). Must be < max_length.
              * @default 512
              */
-            max_prompt_length: number;
+            max_prompt_length?: number;
             /** @description Max response tokens; unset means max_length - max_prompt_length (official behaviour). */
             max_completion_length?: number;
             /**
@@ -428,22 +428,22 @@ export interface components {
              * @default keep_end
              * @enum {string}
              */
-            truncation_mode: "keep_end" | "keep_start";
+            truncation_mode?: "keep_end" | "keep_start";
             /**
              * @description Seed for data shuffling and initialisation (official 42).
              * @default 42
              */
-            seed: number;
+            seed?: number;
             /**
              * @description Write resumable trainer state (parameters, optimizer moments, step) every N optimizer steps.
              * @default 50
              */
-            save_steps: number;
+            save_steps?: number;
             /**
              * @description Log TRL-named metrics every N optimizer steps.
              * @default 1
              */
-            logging_steps: number;
+            logging_steps?: number;
         };
         /** @description Every error response. */
         Error: {

@@ -27,7 +27,9 @@ const CLIENT_ENTRY = here('../dashboard/client/main.ts');
 const REGENERATE = 'regenerate with: ./sppo exec node services/gateway/src/build/generate.ts';
 
 export async function apiTypesSource(): Promise<string> {
-  const ast = await openapiTS(buildOpenApiDocument() as unknown as Parameters<typeof openapiTS>[0]);
+  // defaultNonNullable off: a field with a default is optional in a request (every run config field
+  // is), and response schemas list their always-present fields as required anyway.
+  const ast = await openapiTS(buildOpenApiDocument() as unknown as Parameters<typeof openapiTS>[0], { defaultNonNullable: false });
   return `// GENERATED from the gateway's OpenAPI document by openapi-typescript; do not edit.\n// ${REGENERATE}\n\n${astToString(ast)}`;
 }
 

@@ -53,9 +53,10 @@ form.signin input { width: min(32em, 100%); }
 .scroll, .tables { overflow-x: auto; }
 table.data { border-collapse: collapse; width: 100%; margin: 0.4em 0 1.2em; font-variant-numeric: tabular-nums; }
 table.data caption { text-align: left; font-weight: 600; padding: 0.3em 0; color: var(--muted); }
-table.data th, table.data td { padding: 0.4em 0.7em; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
-table.data thead th { background: var(--panel); font-weight: 600; white-space: nowrap; }
-table.data td.num, table.data th.num { text-align: right; white-space: nowrap; }
+table.data th, table.data td { padding: 0.4em 0.6em; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+table.data thead th { background: var(--panel); font-weight: 600; vertical-align: bottom; }
+table.data td.num { text-align: right; white-space: nowrap; }
+table.data th.num { text-align: right; }
 table.data tbody tr:hover { background: #f0f6ff; }
 table.data td.wrap { word-break: break-all; min-width: 12em; }
 .badge { display: inline-block; padding: 0.05em 0.6em; border-radius: 999px; font-size: 0.85em; font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
@@ -66,20 +67,26 @@ table.data td.wrap { word-break: break-all; min-width: 12em; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.3em 1.2em; margin: 0.4em 0 1em; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; word-break: break-all; }
+dl.config { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 0 1.5em; margin: 0.4em 0; }
+dl.config div { display: flex; justify-content: space-between; gap: 1em; padding: 0.3em 0; border-bottom: 1px solid var(--line); }
+dl.config dt { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; color: var(--muted); }
+dl.config dd { margin: 0; text-align: right; word-break: break-all; }
+.note { color: var(--muted); margin: 0 0 1em; }
 .progress { display: grid; gap: 0.4em; max-width: 40em; margin: 0.4em 0 1em; }
-.progress label { display: grid; grid-template-columns: 9em 1fr 6em; align-items: center; gap: 0.8em; color: var(--muted); }
+.progress label { display: grid; grid-template-columns: 12em 1fr 6em; align-items: center; gap: 0.8em; color: var(--muted); }
 .progress progress { width: 100%; height: 0.9em; }
 .actions { display: flex; flex-wrap: wrap; align-items: center; gap: 0.8em; }
 .action-result { color: var(--muted); }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 1.2em; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 1.2em; }
+.charts figure.wide { grid-column: 1 / -1; }
 figure.chart { margin: 0; padding: 0.8em; border: 1px solid var(--line); border-radius: 8px; background: #fff; }
 figure.chart figcaption { font-weight: 600; margin-bottom: 0.4em; }
 .chart-body svg { width: 100%; height: auto; display: block; }
 .chart-empty { color: var(--muted); padding: 2em 0; text-align: center; }
 svg .axis line, svg .axis path { stroke: #8c959f; }
 svg .grid line { stroke: #eaeef2; }
-svg text { font: 11px system-ui, "DejaVu Sans", sans-serif; fill: #424a53; }
-svg .legend text { font-size: 11px; }
+svg text { font: 12px system-ui, "DejaVu Sans", sans-serif; fill: #424a53; }
+svg .legend text { font-size: 12px; }
 ul.failures { padding-left: 1.2em; }
 ul.failures li { margin: 0.3em 0; }
 .empty { color: var(--muted); }

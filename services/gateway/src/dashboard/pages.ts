@@ -117,7 +117,7 @@ export function runsPage(): ReturnType<typeof jsx> {
         'table',
         { id: 'runs-table', class: 'data' },
         h('caption', {}, 'Your runs, oldest first'),
-        h('thead', {}, h('tr', {}, ...['Run', 'Status', 'Round', 'Stage', 'Created', 'Model', 'Loss type'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ...['Run', 'Status', 'Rounds done', 'Stage', 'Created', 'Model', 'Loss type'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}),
       ),
       pager('Run list'),
@@ -127,7 +127,7 @@ export function runsPage(): ReturnType<typeof jsx> {
 
 const section = (id: string, title: string, ...children: Child[]) => h('section', { id, 'aria-labelledby': `${id}-title` }, h('h2', { id: `${id}-title` }, title), ...children);
 
-const chart = (id: string, caption: string) => h('figure', { class: 'chart' }, h('figcaption', { id: `${id}-caption` }, caption), h('div', { id, class: 'chart-body', role: 'img', 'aria-labelledby': `${id}-caption` }));
+const chart = (id: string, caption: string, wide = false) => h('figure', { class: wide ? 'chart wide' : 'chart' }, h('figcaption', { id: `${id}-caption` }, caption), h('div', { id, class: 'chart-body', role: 'img', 'aria-labelledby': `${id}-caption` }));
 
 export function runPage(runId: string): ReturnType<typeof jsx> {
   return layout({
@@ -157,11 +157,11 @@ export function runPage(runId: string): ReturnType<typeof jsx> {
         section(
           'charts',
           'Charts',
-          h('div', { class: 'charts' }, chart('chart-loss', 'Training loss per step'), chart('chart-winrate', 'Win-rate estimates per round'), chart('chart-length', 'Response length per round (tokens)')),
+          h('div', { class: 'charts' }, chart('chart-loss', 'Training loss per optimizer step (from each round\'s log_history)', true), chart('chart-winrate', 'Win-rate estimates per round'), chart('chart-length', 'Response length per round (tokens)')),
         ),
         section('rounds', 'Rounds', h('div', { id: 'rounds-tables', class: 'tables' })),
         section('failures', 'Failures', h('div', { id: 'failures-list' })),
-        section('config', 'Resolved config', h('div', { id: 'config-table', class: 'scroll' })),
+        section('config', 'Resolved config', h('p', { class: 'note' }, 'Every field of the run config with defaults filled in, as stored in run.json.'), h('div', { id: 'config-table' })),
       ),
     ],
   });

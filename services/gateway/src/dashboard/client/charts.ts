@@ -17,7 +17,9 @@ interface Frame {
   bottom: number;
 }
 
-const FRAME: Frame = { width: 520, height: 260, left: 52, right: 12, top: 28, bottom: 40 };
+const FRAME: Frame = { width: 480, height: 270, left: 54, right: 14, top: 30, bottom: 42 };
+/** The loss chart spans the page's width (styles: .chart.wide), so it gets a wider frame. */
+const WIDE: Frame = { ...FRAME, width: 960 };
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf'];
 
 /** About `count` round tick values covering [min, max] (1, 2 or 5 times a power of ten apart). */
@@ -71,13 +73,13 @@ function legend(root: SVGSVGElement, f: Frame, names: readonly string[]): void {
   let offset = f.left;
   names.forEach((name, i) => {
     g.append(svg('rect', { x: offset, y: 8, width: 10, height: 10, fill: PALETTE[i % PALETTE.length] ?? '#000' }), svg('text', { x: offset + 14, y: 17 }, name));
-    offset += 24 + name.length * 6.5;
+    offset += 26 + name.length * 7;
   });
   root.append(g);
 }
 
-function frame(description: string): SVGSVGElement {
-  return svg('svg', { viewBox: `0 0 ${FRAME.width} ${FRAME.height}`, xmlns: 'http://www.w3.org/2000/svg', 'aria-hidden': 'true', focusable: 'false', 'data-description': description });
+function frame(f: Frame, description: string): SVGSVGElement {
+  return svg('svg', { viewBox: `0 0 ${f.width} ${f.height}`, xmlns: 'http://www.w3.org/2000/svg', 'aria-hidden': 'true', focusable: 'false', 'data-description': description });
 }
 
 /** Replaces `host`'s content with a chart, or with `empty` when there is nothing to draw. */
@@ -90,12 +92,12 @@ function mount(host: HTMLElement, chart: SVGSVGElement | null, empty: string, su
 export function lineChart(host: HTMLElement, series: readonly Series[], { xTitle, yTitle, empty, breaks = [] }: { xTitle: string; yTitle: string; empty: string; breaks?: { x: number; text: string }[] }): void {
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) return mount(host, null, empty, '');
-  const f = FRAME;
+  const f = WIDE;
   const xs = all.map((p) => p.x);
   const yTicks = niceTicks(Math.min(...all.map((p) => p.y)), Math.max(...all.map((p) => p.y)));
   const x = scale([Math.min(...xs), Math.max(...xs)], [f.left + 6, f.width - f.right - 6]);
   const y = scale([yTicks[0] ?? 0, yTicks.at(-1) ?? 1], [f.height - f.bottom, f.top]);
-  const root = frame(`${yTitle} by ${xTitle}`);
+  const root = frame(f, `${yTitle} by ${xTitle}`);
   const xTicks = niceTicks(Math.min(...xs), Math.max(...xs), 6).filter((v) => v >= Math.min(...xs) && v <= Math.max(...xs) && Number.isInteger(v));
   axes(root, f, yTicks, y, xTicks.map((v) => ({ value: v, text: String(v) })), x, xTitle, yTitle);
   for (const b of breaks) root.append(svg('line', { class: 'break', x1: x(b.x), x2: x(b.x), y1: f.top, y2: f.height - f.bottom, stroke: '#8c959f', 'stroke-dasharray': '3 3' }));
@@ -126,7 +128,7 @@ export function roundChart(
   const yTicks = domain === undefined ? niceTicks(Math.min(0, ...values), Math.max(...values)) : niceTicks(domain[0], domain[1]);
   const x = scale([-0.5, rounds - 0.5], [f.left, f.width - f.right]);
   const y = scale([yTicks[0] ?? 0, yTicks.at(-1) ?? 1], [f.height - f.bottom, f.top]);
-  const root = frame(`${yTitle} by round`);
+  const root = frame(f, `${yTitle} by round`);
   axes(root, f, yTicks, y, Array.from({ length: rounds }, (_, t) => ({ value: t, text: String(t) })), x, 'round', yTitle);
   if (reference !== undefined) {
     root.append(

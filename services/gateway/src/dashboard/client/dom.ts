@@ -66,13 +66,18 @@ export function badge(status: string): HTMLElement {
   return el('span', { class: `badge ${status}` }, status);
 }
 
+/** A label as text with line-break opportunities after '/' and '_' (TRL names: rewards/accuracies). */
+function breakable(label: string): Child[] {
+  return label.split(/(?<=[/_])/).flatMap((part, i) => (i === 0 ? [part] : [el('wbr'), part]));
+}
+
 /** A table with a caption, column headers and rows of cells; numeric columns right-aligned. */
 export function table(caption: string, columns: readonly { label: string; numeric?: boolean; title?: string }[], rows: readonly Child[][], attrs: Attrs = {}): HTMLTableElement {
   return el(
     'table',
     { class: 'data', ...attrs },
     el('caption', {}, caption),
-    el('thead', {}, el('tr', {}, ...columns.map((c) => el('th', { scope: 'col', class: c.numeric ? 'num' : undefined, title: c.title }, c.label)))),
+    el('thead', {}, el('tr', {}, ...columns.map((c) => el('th', { scope: 'col', class: c.numeric ? 'num' : undefined, title: c.title }, ...breakable(c.label))))),
     el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((cell, i) => el('td', { class: columns[i]?.numeric ? 'num' : undefined }, cell))))),
   );
 }

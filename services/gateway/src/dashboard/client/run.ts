@@ -18,7 +18,7 @@ function overview(view: RunView): void {
   const facts: [string, Child][] = [
     ['Status', badge(view.status)],
     ...(view.status_reason === undefined ? [] : ([['Reason', view.status_reason]] as [string, Child][])),
-    ['Round', current === null ? `all ${view.num_iterations} done` : `${current + 1} of ${view.num_iterations} (round ${current})`],
+    ['Round', current === null ? `all ${view.num_iterations} rounds done` : `round ${current} (rounds are numbered from 0; ${current} of ${view.num_iterations} done)`],
     ['Stage', view.stage],
     ['Created', time(view.created_at)],
     ['Updated', time(view.status_updated_at)],
@@ -42,10 +42,12 @@ const samplesLink = (view: RunView, t: number, judged: number): Child =>
 
 function roundTables(view: RunView): void {
   const beta = view.config.beta;
+  const shown = startedRounds(view);
+  const waiting = view.rounds.length - shown.length;
   const progress = table(
     'Progress and timings (from the S3 objects of each stage)',
     [{ label: 'Round', numeric: true }, { label: 'Phase' }, { label: 'Generated', numeric: true }, { label: 'Judged', numeric: true }, { label: 'Checkpoint' }, { label: 'Generate', numeric: true }, { label: 'Judge', numeric: true }, { label: 'Train', numeric: true }, { label: 'Total', numeric: true }, { label: 'Samples' }],
-    view.rounds.map((r) => [
+    shown.map((r) => [
       r.round,
       r.phase,
       `${r.generated}/${r.shards}`,
@@ -74,7 +76,7 @@ function roundTables(view: RunView): void {
       { label: 'Tokens, rejected', numeric: true, title: 'judge/rejected_tokens' },
       { label: 'Comparisons', numeric: true, title: 'judge/comparisons' },
     ],
-    view.rounds.map((r) => {
+    shown.map((r) => {
       const m = judge(r);
       return [r.round, num(m?.['judge/prompts']), num(m?.['judge/chosen_probs_win']), num(m?.['judge/chosen_probs_lose']), num(m?.['judge/chosen_probs']), num(m?.['judge/ties']), num(m?.['judge/response_tokens']), num(m?.['judge/chosen_tokens']), num(m?.['judge/rejected_tokens']), num(m?.['judge/comparisons'])];
     }),
@@ -97,14 +99,15 @@ function roundTables(view: RunView): void {
       { label: 'learning_rate', numeric: true },
       { label: 'Runtime', numeric: true, title: 'train/runtime_s' },
     ],
-    view.rounds.map((r) => {
+    shown.map((r) => {
       const m = r.metrics?.train;
       const ratio = (name: string) => (m?.[name] === undefined ? undefined : m[name] / beta);
       return [r.round, num(m?.['train/steps']), num(m?.['train/loss']), num(m?.['loss']), num(m?.['grad_norm']), num(m?.['rewards/chosen']), num(m?.['rewards/rejected']), num(ratio('rewards/chosen')), num(ratio('rewards/rejected')), num(m?.['rewards/margins']), num(m?.['rewards/accuracies']), num(m?.['learning_rate']), seconds(m?.['train/runtime_s'])];
     }),
     { id: 'train-table' },
   );
-  replace(byId('rounds-tables'), progress, judgeTable, trainTable);
+  const note = waiting > 0 ? el('p', { class: 'note' }, `${waiting} later round${waiting === 1 ? '' : 's'} not started yet.`) : null;
+  replace(byId('rounds-tables'), progress, judgeTable, trainTable, note);
 }
 
 function failures(view: RunView): void {
@@ -124,8 +127,14 @@ function failures(view: RunView): void {
 }
 
 function config(view: RunView): void {
-  const rows = Object.entries(view.config).map(([field, value]) => [el('code', {}, field), typeof value === 'object' ? JSON.stringify(value) : String(value)]);
-  replace(byId('config-table'), table('Every field of the run config, defaults filled in (run.json)', [{ label: 'Field' }, { label: 'Value' }], rows, { id: 'config' }));
+  const items = Object.entries(view.config).map(([field, value]) => el('div', {}, el('dt', {}, field), el('dd', {}, typeof value === 'object' ? JSON.stringify(value) : String(value))));
+  replace(byId('config-table'), el('dl', { id: 'config', class: 'config' }, ...items));
+}
+
+/** Rounds shown in tables and charts: up to the last one that started (at least one). */
+function startedRounds(view: RunView): RunView['rounds'] {
+  const last = view.rounds.findLastIndex((r) => r.phase !== 'waiting');
+  return view.rounds.slice(0, Math.max(last + 1, 1));
 }
 
 function charts(view: RunView, rounds: Map<number, RoundView>): void {
@@ -141,14 +150,15 @@ function charts(view: RunView, rounds: Map<number, RoundView>): void {
     offset += Math.max(...history.map((entry) => entry.step));
   }
   lineChart(byId('chart-loss'), series, { xTitle: 'optimizer step (all rounds)', yTitle: 'loss', empty: 'No training step logged yet.', breaks });
-  const judge = (name: string) => view.rounds.map((r) => r.metrics?.judge?.[name]);
-  roundChart(byId('chart-winrate'), view.num_iterations, [{ name: 'chosen', values: judge('judge/chosen_probs_win') }, { name: 'rejected', values: judge('judge/chosen_probs_lose') }, { name: 'P(chosen > rejected)', values: judge('judge/chosen_probs') }], {
+  const shown = startedRounds(view);
+  const judge = (name: string) => shown.map((r) => r.metrics?.judge?.[name]);
+  roundChart(byId('chart-winrate'), shown.length, [{ name: 'chosen', values: judge('judge/chosen_probs_win') }, { name: 'rejected', values: judge('judge/chosen_probs_lose') }, { name: 'P(chosen > rejected)', values: judge('judge/chosen_probs') }], {
     yTitle: 'win rate vs pi_t',
     empty: 'No round judged yet.',
     domain: [0, 1],
     reference: { y: 0.5, text: '0.5' },
   });
-  roundChart(byId('chart-length'), view.num_iterations, [{ name: 'all', values: judge('judge/response_tokens') }, { name: 'chosen', values: judge('judge/chosen_tokens') }, { name: 'rejected', values: judge('judge/rejected_tokens') }], {
+  roundChart(byId('chart-length'), shown.length, [{ name: 'all', values: judge('judge/response_tokens') }, { name: 'chosen', values: judge('judge/chosen_tokens') }, { name: 'rejected', values: judge('judge/rejected_tokens') }], {
     yTitle: 'tokens',
     empty: 'No response lengths yet (judged rounds report them).',
   });

@@ -33,7 +33,7 @@ export function runsPage(api: ApiClient): void {
             {},
             el('td', { class: 'wrap' }, el('a', { href: `/runs/${run.run_id}` }, run.run_id)),
             el('td', {}, badge(run.status)),
-            el('td', { class: 'num' }, run.current_round === null ? `${run.num_iterations}/${run.num_iterations}` : `${run.current_round + 1}/${run.num_iterations}`),
+            el('td', { class: 'num' }, `${run.current_round ?? run.num_iterations}/${run.num_iterations}`),
             el('td', {}, run.stage),
             el('td', {}, time(run.created_at)),
             el('td', { class: 'wrap' }, run.model_name_or_path),

@@ -5,28 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from 'vitest';
 import { DEFAULT_LIMITS, LIMIT_VARIABLES } from '../../services/gateway/src/http/limit-settings.ts';
 import { GATEWAY_LIMIT_VARS, GATEWAY_SECRETS, GATEWAY_VAR_OUTPUTS, gatewayVarsFromOutputs, limitVarOverrides, stackOutputs, wranglerVarArgs } from '../src/gateway-vars.ts';
+import { parseJsonc } from './jsonc.ts';
 
 const INFRA = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** JSONC to JSON: drop // and /* comments outside strings. */
-function parseJsonc(text: string): unknown {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (c === '/' && text[i + 1] === '*') {
-      i = text.indexOf('*/', i + 2) + 1;
-    } else out += c;
-  }
-  return JSON.parse(out);
-}
 
 interface WranglerConfig {
   name: string;

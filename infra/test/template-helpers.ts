@@ -1,5 +1,5 @@
 // Helpers to read a synthesized CloudFormation template in tests.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
@@ -41,6 +41,20 @@ export function synthesize(context: Record<string, unknown> = {}, { extend }: { 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const template = Template.fromStack(stack);
   return { stack, template, json: template.toJSON() as Synthesized['json'], outdir };
+}
+
+interface ValidationReport {
+  pluginReports: { pluginName: string; violations: { ruleName: string; severity: string; description: string; violatingConstructs: { constructPath: string }[] }[] }[];
+}
+
+/** Every AwsSolutions finding left in the report CDK wrote during synthesis, warnings included
+ * (they do not fail a synthesis), one line each: severity, rule, construct path, what is wrong. */
+export function remainingFindings(outdir: string): string[] {
+  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  return report.pluginReports
+    .filter((r) => r.pluginName === 'AwsSolutions')
+    .flatMap((r) => r.violations)
+    .flatMap((v) => v.violatingConstructs.map((c) => `${v.severity} ${v.ruleName} at ${c.constructPath}: ${v.description}`));
 }
 
 /** Render an intrinsic as readable text: {Fn::Join} joined, {Fn::GetAtt:[id,Arn]} -> "id.Arn", {Ref:id} -> "id". */

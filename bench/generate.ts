@@ -12,12 +12,17 @@
 // keep their best round. speedup = peer time / our time. Not a test:
 // `./sppo bench generate` (or ./sppo exec node bench/generate.ts); `--execution-provider=cuda`
 // (or webgpu) runs both engines there, ours with one replica (see defaultReplicas).
+// Cases: the `small` preset (3M) at batches of 1, 8 and 32 prompts, and a real size, SmolLM2-135M's
+// published shape (hidden 576, 30 layers, 9 heads, 3 kv heads, vocab 49152; random weights) at 4
+// prompts x K with 32 new tokens. `--case=small|125M` runs one model.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type LlamaConfig,
+  type TokenizerJson,
   buildGenerationModel,
   createParallelSamplingEngine,
   createSamplingEngine,
@@ -30,9 +35,21 @@ import {
   writeCheckpoint,
 } from '@sppo/model';
 
-const BATCHES = [1, 8, 32];
 const K = 5;
-const NEW_TOKENS = 64;
+
+interface GenerateCase {
+  model: 'small' | '125M';
+  batch: number;
+  newTokens: number;
+}
+const CASES: GenerateCase[] = [
+  { model: 'small', batch: 1, newTokens: 64 },
+  { model: 'small', batch: 8, newTokens: 64 },
+  { model: 'small', batch: 32, newTokens: 64 },
+  // 20 rows x 32 tokens x ~0.27 GFLOP per token: seconds per run on 2 cores, ~1.5 min in all.
+  { model: '125M', batch: 4, newTokens: 32 },
+];
+const MAX_BATCH = Math.max(...CASES.map((c) => c.batch));
 const REPEATS = 2;
 /** Each engine runs in ROUNDS child processes, in alternating order, and keeps its best round:
  *  on a shared machine, other load only ever slows a run down. */
@@ -65,7 +82,7 @@ async function timed(fn: () => Promise<number>): Promise<{ ms: number; tokens: n
 }
 
 /** 'ours': replicas over the cores (the service default); 'ours-1': one session on the main thread. */
-async function runOurs(dir: string, prompts: number[][], kind: 'ours' | 'ours-1'): Promise<Omit<ChildResult, 'engine' | 'peak_rss_mb'>> {
+async function runOurs(dir: string, prompts: number[][], kind: 'ours' | 'ours-1', newTokens: number): Promise<Omit<ChildResult, 'engine' | 'peak_rss_mb'>> {
   const engine = kind === 'ours' ? await createParallelSamplingEngine({ modelDir: dir, executionProvider }) : await createSamplingEngine({ modelDir: dir, executionProvider });
   const rows = prompts.flatMap((prompt) => Array.from({ length: K }, (_, k) => ({ prompt, seed: 50 * k })));
   const run = async (maxNewTokens: number): Promise<number> => {
@@ -76,12 +93,12 @@ async function runOurs(dir: string, prompts: number[][], kind: 'ours' | 'ours-1'
   const xs: number[] = [];
   for (let i = 0; i < 3; i++) xs.push((await timed(() => run(1))).ms);
   const runs: { ms: number; tokens: number }[] = [];
-  for (let i = 0; i < REPEATS; i++) runs.push(await timed(() => run(NEW_TOKENS)));
+  for (let i = 0; i < REPEATS; i++) runs.push(await timed(() => run(newTokens)));
   await engine.close();
   return { rows: rows.length, tokens: runs[0]?.tokens ?? 0, ms: median(runs.map((r) => r.ms)), first_token_ms: median(xs) };
 }
 
-async function runPeer(dir: string, prompts: number[][]): Promise<Omit<ChildResult, 'engine' | 'peak_rss_mb'>> {
+async function runPeer(dir: string, prompts: number[][], newTokens: number): Promise<Omit<ChildResult, 'engine' | 'peak_rss_mb'>> {
   const { AutoModelForCausalLM, Tensor, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   const model = await AutoModelForCausalLM.from_pretrained(dir, { subfolder: '', model_file_name: 'model', dtype: 'fp32', device: executionProvider as 'cpu' });
@@ -110,50 +127,82 @@ async function runPeer(dir: string, prompts: number[][]): Promise<Omit<ChildResu
   const xs: number[] = [];
   for (let i = 0; i < 3; i++) xs.push((await timed(() => run(1))).ms);
   const runs: { ms: number; tokens: number }[] = [];
-  for (let i = 0; i < REPEATS; i++) runs.push(await timed(() => run(NEW_TOKENS)));
+  for (let i = 0; i < REPEATS; i++) runs.push(await timed(() => run(newTokens)));
   await model.dispose();
   return { rows: rows.length, tokens: runs[0]?.tokens ?? 0, ms: median(runs.map((r) => r.ms)), first_token_ms: median(xs) };
 }
 
-async function child(engine: EngineKind, dir: string, promptsFile: string, batch: number): Promise<void> {
+async function child(engine: EngineKind, dir: string, promptsFile: string, batch: number, newTokens: number): Promise<void> {
   const all = JSON.parse(await readFile(promptsFile, 'utf8')) as number[][];
   const prompts = all.slice(0, batch);
-  const result = engine === 'peer' ? await runPeer(dir, prompts) : await runOurs(dir, prompts, engine);
+  const result = engine === 'peer' ? await runPeer(dir, prompts, newTokens) : await runOurs(dir, prompts, engine, newTokens);
   const out: ChildResult = { engine, ...result, peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
+/**
+ * Pads a trained BPE tokenizer's vocabulary with filler tokens up to `size`, so that a model with
+ * a real vocabulary size (49152) has a token string for every id it samples. Encoding never
+ * produces the fillers; only the model's rows and columns for them matter here.
+ */
+function padVocabulary(json: TokenizerJson, size: number): TokenizerJson {
+  const model = json.model as TokenizerJson['model'] & { vocab: Record<string, number> };
+  const vocab = { ...model.vocab };
+  const used = Object.keys(vocab).length + json.added_tokens.filter((t) => !(t.content in vocab)).length;
+  for (let id = used; id < size; id++) vocab[`<filler_${id}>`] = id;
+  return { ...json, model: { ...model, vocab } };
+}
+
+/** SmolLM2-135M's published config (shape only; random weights). */
+function smolConfig(base: LlamaConfig): LlamaConfig {
+  return { ...base, vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, head_dim: 64, rope_theta: 100000, max_position_embeddings: 8192 };
+}
+
 async function main(): Promise<void> {
+  const only = arg('case');
+  const cases = CASES.filter((c) => only === undefined || c.model === only);
+  if (cases.length === 0) throw new Error(`bench generate: unknown --case=${only}. Valid cases: small, 125M`);
   const root = await mkdtemp(join(tmpdir(), 'sppo-bench-generate-'));
   try {
-    const dir = join(root, 'small');
     const corpus = syntheticCorpus({ documents: 400, seed: 3 });
     const { tokenizerJson, tokenizerConfig } = trainBpeTokenizer({ corpus, vocabSize: 512 });
     const tokenizer = createTokenizer(tokenizerJson, tokenizerConfig);
-    const config = presetConfigForTokenizer('small', tokenizer);
-    const weights = initializeWeights(config, { seed: 1 });
-    await writeCheckpoint(dir, { config, weights, tokenizerJson, tokenizerConfig, onnx: buildGenerationModel(config, weights) });
-    const params = [...weights.values()].reduce((n, w) => n + w.length, 0);
+    const small = presetConfigForTokenizer('small', tokenizer);
+    const models = new Map<string, { dir: string; params: number }>();
+    const modelDir = async (name: GenerateCase['model']): Promise<{ dir: string; params: number }> => {
+      const have = models.get(name);
+      if (have) return have;
+      const dir = join(root, name);
+      const config = name === 'small' ? small : smolConfig(small);
+      const json = name === 'small' ? tokenizerJson : padVocabulary(tokenizerJson, config.vocab_size);
+      const weights = initializeWeights(config, { seed: 1 });
+      await writeCheckpoint(dir, { config, weights, tokenizerJson: json, tokenizerConfig, onnx: buildGenerationModel(config, weights) });
+      const made = { dir, params: [...weights.values()].reduce((n, w) => n + w.length, 0) };
+      models.set(name, made);
+      return made;
+    };
     // Prompts of varied length (one to three sentences, ~10-60 tokens), so batches are padded.
     const sentences = corpus.flatMap((d) => d.split(/(?<=[.?!])\s+/)).filter((s) => s.length > 10);
-    const prompts = Array.from({ length: Math.max(...BATCHES) }, (_, i) => tokenizer.encode(sentences.slice(i * 3, i * 3 + 1 + (i % 3)).join(' ')));
+    const prompts = Array.from({ length: MAX_BATCH }, (_, i) => tokenizer.encode(sentences.slice(i * 3, i * 3 + 1 + (i % 3)).join(' ')));
     const promptsFile = join(root, 'prompts.json');
     await writeFile(promptsFile, JSON.stringify(prompts));
     const self = fileURLToPath(import.meta.url);
-    const run = (engine: EngineKind, batch: number): ChildResult =>
+    const run = (engine: EngineKind, dir: string, c: GenerateCase): ChildResult =>
       JSON.parse(
-        execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', self, `--child=${engine}`, `--dir=${dir}`, `--prompts=${promptsFile}`, `--batch=${batch}`, `--execution-provider=${executionProvider}`], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'inherit'],
-          maxBuffer: 1 << 20,
-        }).trim().split('\n').pop() as string,
+        execFileSync(
+          process.execPath,
+          ['--disable-warning=ExperimentalWarning', self, `--child=${engine}`, `--dir=${dir}`, `--prompts=${promptsFile}`, `--batch=${c.batch}`, `--new-tokens=${c.newTokens}`, `--execution-provider=${executionProvider}`],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
+        ).trim().split('\n').pop() as string,
       ) as ChildResult;
     const rows = [];
-    for (const batch of BATCHES) {
+    for (const c of cases) {
+      const { dir, params } = await modelDir(c.model);
+      process.stderr.write(`bench generate: ${c.model}, ${c.batch} prompts x K=${K}, ${c.newTokens} new tokens\n`);
       const order: EngineKind[] = ['peer', 'ours', 'ours-1'];
       const results = new Map<EngineKind, ChildResult[]>(order.map((e) => [e, []]));
       for (let round = 0; round < ROUNDS; round++) {
-        for (const engine of round % 2 === 0 ? order : [...order].reverse()) results.get(engine)?.push(run(engine, batch));
+        for (const engine of round % 2 === 0 ? order : [...order].reverse()) results.get(engine)?.push(run(engine, dir, c));
       }
       const best = (engine: EngineKind): ChildResult => {
         const all = results.get(engine) as ChildResult[];
@@ -161,11 +210,11 @@ async function main(): Promise<void> {
         return { ...fastest, first_token_ms: Math.min(...all.map((r) => r.first_token_ms)), peak_rss_mb: Math.max(...all.map((r) => r.peak_rss_mb)) };
       };
       const [peer, ours, single] = [best('peer'), best('ours'), best('ours-1')];
-      if (peer.tokens !== ours.tokens || single.tokens !== ours.tokens) throw new Error(`token counts differ at batch ${batch}: peer ${peer.tokens}, ours ${ours.tokens}`);
-      const promptTokens = prompts.slice(0, batch).map((p) => p.length);
+      if (peer.tokens !== ours.tokens || single.tokens !== ours.tokens) throw new Error(`token counts differ at ${c.model} batch ${c.batch}: peer ${peer.tokens}, ours ${ours.tokens}`);
+      const promptTokens = prompts.slice(0, c.batch).map((p) => p.length);
       rows.push({
-        case: `${batch} prompt${batch > 1 ? 's' : ''} x K=${K}, ${NEW_TOKENS} new tokens, small preset`,
-        prompts: batch,
+        case: `${c.batch} prompt${c.batch > 1 ? 's' : ''} x K=${K}, ${c.newTokens} new tokens, ${c.model === 'small' ? 'small preset' : 'SmolLM2-135M shape'}`,
+        prompts: c.batch,
         rows: ours.rows,
         prompt_tokens: `${Math.min(...promptTokens)}-${Math.max(...promptTokens)}`,
         generated_tokens: ours.tokens,
@@ -181,6 +230,7 @@ async function main(): Promise<void> {
         our_first_token_ms: +ours.first_token_ms.toFixed(1),
         peer_peak_rss_mb: peer.peak_rss_mb,
         our_peak_rss_mb: ours.peak_rss_mb,
+        our_single_session_peak_rss_mb: single.peak_rss_mb,
         speedup: +(peer.ms / ours.ms).toFixed(2),
         single_session_speedup: +(peer.ms / single.ms).toFixed(2),
       });
@@ -192,5 +242,5 @@ async function main(): Promise<void> {
 }
 
 const childEngine = arg('child');
-if (childEngine === 'ours' || childEngine === 'ours-1' || childEngine === 'peer') await child(childEngine, arg('dir') as string, arg('prompts') as string, Number(arg('batch')));
+if (childEngine === 'ours' || childEngine === 'ours-1' || childEngine === 'peer') await child(childEngine, arg('dir') as string, arg('prompts') as string, Number(arg('batch')), Number(arg('new-tokens')));
 else await main();

@@ -1,6 +1,6 @@
 // CloudWatch alarms: a message in any dead-letter queue (a unit failed maxReceiveCount times or was
 // malformed), and a stage whose oldest message is older than its threshold (a stuck round: no
-// capacity, a crash loop, or a worker that never acks). Optionally sent to an SNS topic.
+// capacity, a crash loop, or a worker that never acks). Sent to the stack's alarm topic when given.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';

@@ -1,10 +1,10 @@
-export { INTERMEDIATE_PATTERNS, QUEUE_ACCESS, S3_ACCESS, SERVICE_ROLES, accessStatements, grantServiceAccess, queueStatements, s3Statements } from './access.ts';
+export { INTERMEDIATE_PATTERNS, KEY_PATTERN_REASONS, QUEUE_ACCESS, S3_ACCESS, SERVICE_ROLES, accessStatements, acknowledgeKeyPatterns, grantServiceAccess, queueStatements, s3Statements } from './access.ts';
 export type { AccessTargets, QueueAccessSpec, S3AccessSpec, ServiceRole } from './access.ts';
 export { createAlarms } from './alarms.ts';
 export type { AlarmOptions } from './alarms.ts';
 export { buildSppoApp } from './build.ts';
 export type { BuildOptions } from './build.ts';
-export { createGpuCapacity, createNetwork } from './compute.ts';
+export { FLOW_LOG_PREFIX, createGpuCapacity, createNetwork } from './compute.ts';
 export type { GpuCapacityOptions, Network, NetworkOptions } from './compute.ts';
 export { ConfigError, DEFAULT_CONFIG, GPU_FAMILIES, resolveStackConfig } from './config.ts';
 export type { StackConfig } from './config.ts';
@@ -19,7 +19,7 @@ export { attachBacklogScaling, backlogMetric, backlogScalingSteps } from './scal
 export type { BacklogScalingOptions, BacklogStepsOptions } from './scaling.ts';
 export { SppoStack } from './stack.ts';
 export type { SppoStackProps } from './stack.ts';
-export { IntermediateShardJanitor, JANITOR_CODE_DIR, createRunBucket } from './storage.ts';
-export type { JanitorProps, RunBucketOptions } from './storage.ts';
+export { ACCESS_LOG_PREFIX, IntermediateShardJanitor, JANITOR_CODE_DIR, createLogBucket, createRunBucket } from './storage.ts';
+export type { JanitorProps, LogBucketOptions, RunBucketOptions } from './storage.ts';
 export { SERVICE_COMMANDS, createEventsWorker, createGpuWorker, workerEnvironment } from './workers.ts';
 export type { EventsWorkerProps, GpuWorkerProps, WorkerEnvironmentOptions } from './workers.ts';

@@ -32,6 +32,7 @@ let acme: ApiClient;
 let completedRun: string;
 let longRun: string;
 let foreignRun: string;
+let failedRun: string;
 /** Console errors, page errors and failed requests since the last check(). */
 let problems: string[] = [];
 let screenshots = 0;
@@ -126,6 +127,8 @@ beforeAll(async () => {
   completedRun = (await unwrap(acme.POST('/v1/runs', { body: runConfig(base, { rounds: 2, prompts }) }), 'create')).run_id;
   foreignRun = (await unwrap(globex.POST('/v1/runs', { body: runConfig(base, { rounds: 1, prompts: prompts.slice(1, 7) }) }), 'create globex')).run_id;
   await unwrap(globex.POST('/v1/runs/{id}/cancel', { params: { path: { id: foreignRun } } }), 'cancel globex');
+  // A base model that does not exist: the generator fails its units for good, the run fails.
+  failedRun = (await unwrap(acme.POST('/v1/runs', { body: runConfig(join(work, 'no-such-model'), { rounds: 1, prompts: prompts.slice(1, 7) }) }), 'create failing')).run_id;
   await waitForStatus(acme, completedRun, 'completed');
   // Long enough never to finish during the test: it is cancelled (and resumed, and cancelled) from its page.
   longRun = (await unwrap(acme.POST('/v1/runs', { body: runConfig(base, { rounds: 40, prompts: Array.from({ length: 240 }, (_, i) => `Long ${i}`) }) }), 'create long')).run_id;
@@ -181,9 +184,9 @@ test('sign in with the keyboard: a wrong key is refused, the right one opens the
 test('runs: only the tenant own runs, with status, round, stage, created, model and loss type', async () => {
   await page.waitForSelector('#runs-table tbody tr', { timeout: UI_MS });
   const rows = await page.$$eval('#runs-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
-  expect(rows.map((r) => r[0])).toEqual([completedRun, longRun]);
+  expect(rows.map((r) => r[0])).toEqual([completedRun, failedRun, longRun]);
   expect(rows[0]).toEqual([completedRun, 'completed', '2/2', 'done', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/), expect.stringContaining('base'), 'sppo']);
-  expect(rows[1]?.[1]).toBe('running');
+  expect(rows[2]?.[1]).toBe('running');
   expect(JSON.stringify(rows)).not.toContain(foreignRun);
   expect(await text('#tenant')).toBe('Tenant acme');
   expect(await unlabelledControls()).toEqual([]);
@@ -266,7 +269,20 @@ test('cancel and resume a running run from its page', async () => {
   check('cancel and resume');
 });
 
-test("another tenant's run is not found, and a signed-out visit goes to the sign-in page", async () => {
+test('a failed run shows its failures with their reasons', async () => {
+  await waitForStatus(acme, failedRun, 'failed', 30_000);
+  await visit(`/runs/${failedRun}`);
+  await page.waitForSelector('#failures-list ul.failures li', { timeout: UI_MS });
+  expect(await text('#overview-list .badge')).toBe('failed');
+  const failures = await page.$$eval('#failures-list li', (items) => items.map((li) => (li.textContent ?? '').trim()));
+  expect(failures.length).toBeGreaterThan(0);
+  expect(failures[0]).toMatch(/^generate, round 0, shard \d+: .*no-such-model/);
+  expect(await page.$eval('#resume-run', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+  await screenshot('8-run-failed');
+  check('failed run');
+});
+
+test("another tenant's run is not found; sign out; the sign-in link of ./sppo up", async () => {
   await visit(`/runs/${foreignRun}`);
   await page.waitForFunction(() => /not found/.test(document.getElementById('message')?.textContent ?? ''), { timeout: UI_MS });
   expect(await text('#message')).toContain(`Run ${foreignRun} not found`);
@@ -281,4 +297,11 @@ test("another tenant's run is not found, and a signed-out visit goes to the sign
   expect(new URL(page.url()).pathname).toBe('/');
   expect(await text('#message')).toMatch(/Sign in with your API key/);
   check('signed out');
+
+  // The link `./sppo up` prints signs in with the key in the fragment, which leaves the address bar.
+  expect(stack.dashboardUrl).toBe(`${stack.gatewayUrl}/#key=${KEYS.acme}`);
+  await page.goto(stack.dashboardUrl);
+  await page.waitForFunction(() => location.pathname === '/runs' && document.querySelectorAll('#runs-table tbody tr').length > 0, { timeout: UI_MS });
+  expect(page.url()).not.toContain(KEYS.acme);
+  check('sign-in link');
 });

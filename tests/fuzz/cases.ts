@@ -169,6 +169,7 @@ function routes(t: FuzzTargets): { method: string; path: string; body?: string }
     { method: 'GET', path: '/v1/runs' },
     { method: 'GET', path: `/v1/runs/${t.ownRun}` },
     { method: 'GET', path: `/v1/runs/${t.ownRun}/rounds/0` },
+    { method: 'GET', path: `/v1/runs/${t.ownRun}/rounds/0/samples` },
     { method: 'POST', path: `/v1/runs/${t.ownRun}/prompts`, body: '{"prompts":["one more"]}' },
     { method: 'POST', path: `/v1/runs/${t.ownRun}/cancel`, body: '{"reason":"fuzz"}' },
     { method: 'POST', path: `/v1/runs/${t.ownRun}/resume` },
@@ -180,7 +181,7 @@ export function fixedCases(t: FuzzTargets): FuzzCase[] {
   const cases: FuzzCase[] = [];
   const json = 'application/json';
   // 1. Authentication on every route (valid otherwise: a missing key must still change nothing).
-  for (const route of routes(t)) {
+  for (const route of [...routes(t), { method: 'GET', path: '/v1/me' }]) {
     for (const auth of BAD_AUTH) {
       cases.push({
         ...route,
@@ -207,6 +208,10 @@ export function fixedCases(t: FuzzTargets): FuzzCase[] {
   cases.push({ label: 'round past num_iterations', method: 'GET', path: `/v1/runs/${t.ownRun}/rounds/9999`, tenant: 'acme' });
   // 5. Bad queries.
   for (const query of BAD_QUERIES) cases.push({ label: `bad query ${query.slice(0, 40)}`, method: 'GET', path: `/v1/runs?${query}`, tenant: 'acme' });
+  for (const query of [...BAD_QUERIES, 'limit=51', 'cursor=1', 'cursor=1.2.3', 'cursor=-1.1', 'cursor=9999999.1']) {
+    cases.push({ label: `bad samples query ${query.slice(0, 40)}`, method: 'GET', path: `/v1/runs/${t.ownRun}/rounds/0/samples?${query}`, tenant: 'acme' });
+  }
+  cases.push({ label: 'samples of a round past num_iterations', method: 'GET', path: `/v1/runs/${t.ownRun}/rounds/9999/samples`, tenant: 'acme' });
   // 6. Bodies: malformed on every body route, bad configs on POST /v1/runs, bad prompt/cancel bodies.
   const bodyRoutes = [`/v1/runs`, `/v1/runs/${t.ownRun}/prompts`, `/v1/runs/${t.ownRun}/cancel`];
   for (const path of bodyRoutes) {

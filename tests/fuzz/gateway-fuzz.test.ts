@@ -103,7 +103,7 @@ describe('gateway under bad input', () => {
 
   test('another tenant\'s run is indistinguishable from a run that does not exist', async () => {
     const fake = targets.foreignRun.replace(/^globex--/, 'globex--').replace(/[0-9a-f]{8}$/, '00000000');
-    for (const suffix of ['', '/rounds/0']) {
+    for (const suffix of ['', '/rounds/0', '/rounds/0/samples']) {
       const foreign = await system.call('GET', `/v1/runs/${targets.foreignRun}${suffix}`);
       const missing = await system.call('GET', `/v1/runs/${fake}${suffix}`);
       expect(foreign.status).toBe(404);

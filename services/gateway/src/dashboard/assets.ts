@@ -28,7 +28,7 @@ header.top .session[hidden] { display: none; }
 header.top button { background: transparent; color: var(--accent-fg); border-color: rgba(255,255,255,0.7); }
 main { max-width: 1280px; margin: 0 auto; padding: 1em 1.5em 3em; }
 main:focus { outline: none; }
-h1 { font-size: 1.5em; margin: 0.4em 0 0.6em; word-break: break-all; }
+h1 { font-size: 1.5em; margin: 0.4em 0 0.6em; overflow-wrap: anywhere; }
 h2 { font-size: 1.15em; margin: 1.6em 0 0.6em; padding-bottom: 0.2em; border-bottom: 1px solid var(--line); }
 h3 { font-size: 1em; margin: 0 0 0.4em; }
 button, select, input { font: inherit; }
@@ -38,7 +38,7 @@ button:disabled { opacity: 0.5; cursor: not-allowed; }
 button.primary, form.signin button { background: var(--accent); color: var(--accent-fg); border-color: var(--accent); }
 button.danger { color: var(--bad); border-color: var(--bad); background: #fff; }
 select, input { padding: 0.35em 0.5em; border: 1px solid var(--muted); border-radius: 6px; background: #fff; }
-.crumbs { margin: 0.4em 0 0; color: var(--muted); word-break: break-all; }
+.crumbs { margin: 0.4em 0 0; color: var(--muted); overflow-wrap: anywhere; }
 .hint { color: var(--muted); max-width: 46em; }
 form.signin { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6em; margin: 1em 0; }
 form.signin label { font-weight: 600; }
@@ -58,7 +58,7 @@ table.data thead th { background: var(--panel); font-weight: 600; vertical-align
 table.data td.num { text-align: right; white-space: nowrap; }
 table.data th.num { text-align: right; }
 table.data tbody tr:hover { background: #f0f6ff; }
-table.data td.wrap { word-break: break-all; min-width: 12em; }
+table.data td.wrap { overflow-wrap: anywhere; min-width: 12em; }
 .badge { display: inline-block; padding: 0.05em 0.6em; border-radius: 999px; font-size: 0.85em; font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
 .badge.running { color: var(--info); }
 .badge.completed { color: var(--ok); }
@@ -66,11 +66,11 @@ table.data td.wrap { word-break: break-all; min-width: 12em; }
 .badge.failed { color: var(--bad); }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.3em 1.2em; margin: 0.4em 0 1em; }
 dl.facts dt { color: var(--muted); }
-dl.facts dd { margin: 0; word-break: break-all; }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 dl.config { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 0 1.5em; margin: 0.4em 0; }
 dl.config div { display: flex; justify-content: space-between; gap: 1em; padding: 0.3em 0; border-bottom: 1px solid var(--line); }
 dl.config dt { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0.9em; color: var(--muted); }
-dl.config dd { margin: 0; text-align: right; word-break: break-all; }
+dl.config dd { margin: 0; text-align: right; overflow-wrap: anywhere; }
 .note { color: var(--muted); margin: 0 0 1em; }
 .progress { display: grid; gap: 0.4em; max-width: 40em; margin: 0.4em 0 1em; }
 .progress label { display: grid; grid-template-columns: 12em 1fr 6em; align-items: center; gap: 0.8em; color: var(--muted); }

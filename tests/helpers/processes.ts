@@ -20,8 +20,19 @@ export const SERVICE_ENTRIES: Record<ServiceName, string> = {
   events: 'services/gateway/src/events-main.ts',
 };
 
+/**
+ * Every process of the stack, for suites that run all of it as processes (tests/load): the four
+ * workers plus the Node gateway and the emulator (both print their URL as the first stdout line).
+ */
+export const STACK_ENTRIES: Record<ProcessName, string> = {
+  ...SERVICE_ENTRIES,
+  gateway: 'services/gateway/src/node.ts',
+  emulator: 'packages/cloud/src/emulator-main.ts',
+};
+export type ProcessName = ServiceName | 'gateway' | 'emulator';
+
 export interface LogLine {
-  service: ServiceName;
+  service: ProcessName;
   pid: number;
   /** The raw line (kept for the secret scan). */
   text: string;
@@ -30,7 +41,7 @@ export interface LogLine {
 }
 
 export interface ServiceProcess {
-  readonly name: ServiceName;
+  readonly name: ProcessName;
   readonly pid: number;
   readonly child: ChildProcess;
   /** Resolves with the exit code (or signal) once the process ended. */
@@ -39,20 +50,20 @@ export interface ServiceProcess {
 
 export interface ProcessGroup {
   readonly logs: LogLine[];
-  start(name: ServiceName, env: Record<string, string>): ServiceProcess;
+  start(name: ProcessName, env: Record<string, string>): ServiceProcess;
   /** Sends `signal` to the service's current process and waits for it to end. */
-  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
-  current(name: ServiceName): ServiceProcess | undefined;
+  kill(name: ProcessName, signal?: NodeJS.Signals): Promise<void>;
+  current(name: ProcessName): ServiceProcess | undefined;
   /** Resolves with the first log line (already seen or future) that matches; rejects after `timeoutMs`. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number, what?: string): Promise<LogLine>;
   /** Log lines whose JSON `event` is `event` (optionally of one service). */
-  events(event: string, service?: ServiceName): LogLine[];
+  events(event: string, service?: ProcessName): LogLine[];
   stopAll(): Promise<void>;
 }
 
 export function startProcessGroup(): ProcessGroup {
   const logs: LogLine[] = [];
-  const running = new Map<ServiceName, ServiceProcess>();
+  const running = new Map<ProcessName, ServiceProcess>();
   const all: ServiceProcess[] = [];
   const waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
 
@@ -66,7 +77,7 @@ export function startProcessGroup(): ProcessGroup {
     }
   };
 
-  const collect = (name: ServiceName, pid: number, stream: NodeJS.ReadableStream | null): void => {
+  const collect = (name: ProcessName, pid: number, stream: NodeJS.ReadableStream | null): void => {
     let buffered = '';
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
@@ -95,12 +106,12 @@ export function startProcessGroup(): ProcessGroup {
   };
   process.once('exit', killAllOnExit);
 
-  const start = (name: ServiceName, env: Record<string, string>): ServiceProcess => {
+  const start = (name: ProcessName, env: Record<string, string>): ServiceProcess => {
     const previous = running.get(name);
     if (previous !== undefined && previous.child.exitCode === null && previous.child.signalCode === null) {
       throw new Error(`${name} is already running (pid ${previous.pid}); kill it first`);
     }
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', SERVICE_ENTRIES[name]], {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', STACK_ENTRIES[name]], {
       cwd: REPO_ROOT,
       // Only what the services read: no inherited credentials or settings from the developer's shell.
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ONNXRUNTIME_NODE_INSTALL: 'skip', ...env },
@@ -116,7 +127,7 @@ export function startProcessGroup(): ProcessGroup {
     return proc;
   };
 
-  const kill = async (name: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+  const kill = async (name: ProcessName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
     const proc = running.get(name);
     if (proc === undefined || proc.child.exitCode !== null || proc.child.signalCode !== null) return;
     proc.child.kill(signal);

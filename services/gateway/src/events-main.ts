@@ -1,7 +1,7 @@
 // Process entry of the events worker (the round state machine host):
 //   node services/gateway/src/events-main.ts
 // Environment: SPPO_AWS_ENDPOINT (emulator) or AWS credentials from the default chain, SPPO_BUCKET,
-// SPPO_QUEUE_PREFIX, AWS_REGION; SPPO_EVENTS_CONCURRENCY (default 4),
+// SPPO_QUEUE_PREFIX, AWS_REGION; SPPO_EVENTS_CONCURRENCY (default 16),
 // SPPO_VISIBILITY_TIMEOUT_SECONDS and SPPO_MAX_RECEIVE_COUNT (set by the stack),
 // SPPO_PROGRESS_INTERVAL_SECONDS (default 30: one `events.progress` line with counts and RSS). Stops on SIGTERM.
 import { startEventsWorker } from './events-worker.ts';
@@ -18,7 +18,7 @@ function intFromEnv(name: string, fallback: number, min = 1): number {
 }
 
 const worker = startEventsWorker({
-  concurrency: intFromEnv('SPPO_EVENTS_CONCURRENCY', 4),
+  concurrency: intFromEnv('SPPO_EVENTS_CONCURRENCY', 16),
   visibilityTimeoutSeconds: intFromEnv('SPPO_VISIBILITY_TIMEOUT_SECONDS', 30),
   maxReceiveCount: intFromEnv('SPPO_MAX_RECEIVE_COUNT', 5),
   progressIntervalSeconds: intFromEnv('SPPO_PROGRESS_INTERVAL_SECONDS', 30, 0),

@@ -20,7 +20,27 @@ export interface HandleEventResult {
   notes: string[];
 }
 
+/**
+ * What a command starts, as `stage:round[:shard]` (`generate:1`, `judge:0:3`, `train:0`,
+ * `complete`), for the `event.handled` line: a log reader can check that no stage starts twice.
+ */
+function started(command: Command): string | null {
+  switch (command.kind) {
+    case 'enqueue_generate':
+      return `generate:${command.round}`;
+    case 'enqueue_judge':
+      return `judge:${command.round}:${command.shard}`;
+    case 'enqueue_train':
+      return `train:${command.round}`;
+    case 'complete_run':
+      return 'complete';
+    default:
+      return null;
+  }
+}
+
 export async function handleEvent(event: RunEvent, deps: AutomationDeps): Promise<HandleEventResult> {
+  const began = performance.now();
   const run = await loadRun(deps.store, event.run_id);
   if (run === null) {
     const notes = [`unknown run "${event.run_id}" (no run.json): ${event.type} ignored`];
@@ -29,6 +49,15 @@ export async function handleEvent(event: RunEvent, deps: AutomationDeps): Promis
   }
   const { commands, notes } = advance(run.state, event);
   for (const command of commands) await executeCommand(command, run, deps);
-  deps.logger?.info('event.handled', { run_id: event.run_id, type: event.type, commands: commands.map((c) => c.kind), notes });
+  deps.logger?.info('event.handled', {
+    run_id: event.run_id,
+    type: event.type,
+    ...('round' in event ? { round: event.round } : {}),
+    ...('shard' in event && event.shard !== undefined ? { shard: event.shard } : {}),
+    commands: commands.map((c) => c.kind),
+    started: commands.map(started).filter((s) => s !== null),
+    notes,
+    duration_ms: Math.round(performance.now() - began),
+  });
   return { commands, notes };
 }

@@ -6,7 +6,7 @@ import { gradients } from './gradients.ts';
 import { binary, logSigmoid, pow, softplus, unary } from './ops/elementwise.ts';
 import { gemm, matmul } from './ops/linalg.ts';
 import type { GemmOptions } from './ops/linalg.ts';
-import { cumsum, logSoftmax, reduce, softmax } from './ops/reduce.ts';
+import { cumsum, logSoftmax, reduce, selectedLogProbs, softmax } from './ops/reduce.ts';
 import { cast, concat, expand, reshape, slice, split, squeeze, transpose, unsqueeze } from './ops/layout.ts';
 import { gather, gatherElements, where } from './ops/indexing.ts';
 import { compare, constantOfShape, dimSize, dimTensor, logical, range, shapeOf, trilu, zeros } from './ops/dynamic.ts';
@@ -55,6 +55,8 @@ export class GraphBuilder extends GraphCore {
   cumsum(a: Tensor, axis: number, options: { exclusive?: boolean; reverse?: boolean } = {}): Tensor { return cumsum(this, a, axis, options); }
   softmax(a: Tensor, axis = -1): Tensor { return softmax(this, a, axis); }
   logSoftmax(a: Tensor, axis = -1): Tensor { return logSoftmax(this, a, axis); }
+  /** log_softmax(logits)[..., targets] over the last axis, with a closed-form gradient. */
+  selectedLogProbs(logits: Tensor, targets: Tensor): Tensor { return selectedLogProbs(this, logits, targets); }
 
   // indexing
   gather(data: Tensor, indices: Tensor, axis = 0): Tensor { return gather(this, data, indices, axis); }

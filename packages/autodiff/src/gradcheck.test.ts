@@ -51,6 +51,10 @@ const cases: Case[] = [
     data: { ids: { shape: [3], dtype: 'int64', values: [3n, 0n, 3n] }, ids2: { shape: [2, 2], dtype: 'int64', values: [2n, 2n, 0n, 1n] } },
     build: (g, { e }, { ids, ids2 }) => g.add(g.reduceSum(g.pow(g.gather(e!, ids!, 1), 3), []), g.reduceSum(g.pow(g.gather(e!, ids2!, 2), 2), [])),
   }],
+  ['selectedLogProbs (token log-probs, repeated targets)', {
+    params: { a: { shape: [2, 3, 4] } }, data: { ids: { shape: [2, 3], dtype: 'int64', values: [1n, 3n, 1n, 0n, 0n, 2n] } },
+    build: (g, { a }, { ids }) => g.reduceSum(g.mul(g.selectedLogProbs(g.mul(a!, 3), ids!), g.constant(w([2, 3]).values, [2, 3])), []),
+  }],
   ['gatherElements (token log-probs)', {
     params: { a: { shape: [2, 3, 5] } }, data: { ids: { shape: [2, 3, 1], dtype: 'int64', values: [4n, 0n, 4n, 1n, 2n, 3n] } },
     build: (g, { a }, { ids }) => g.reduceSum(g.gatherElements(g.logSoftmax(a!, -1), ids!, 2), []),

@@ -140,15 +140,16 @@ export function emitOptimizer(g: GraphBuilder, params: readonly Tensor[], grads:
 
   params.forEach((p, i) => {
     let grad = grads[i]!;
-    if (c.type === 'adamw' && adamw) {
+    if (c.type === 'adamw') {
       const m = declare('exp_avg', p);
       const v = declare('exp_avg_sq', p);
       const square = clip?.squares?.[i] ?? g.mul(grad, grad);
-      const m1 = g.add(g.mul(m, c.beta1), g.mul(grad, adamw.mScale));
-      const v1 = g.add(g.mul(v, c.beta2), g.mul(square, adamw.vScale));
-      const update = g.mul(g.div(m1, g.add(g.sqrt(v1), adamw.eps)), adamw.stepSize);
+      const a = adamw!;
+      const m1 = g.add(g.mul(m, c.beta1), g.mul(grad, a.mScale));
+      const v1 = g.add(g.mul(v, c.beta2), g.mul(square, a.vScale));
+      const update = g.mul(g.div(m1, g.add(g.sqrt(v1), a.eps)), a.stepSize);
       // param.mul_(1 - lr * weight_decay): decoupled decay (Loshchilov & Hutter), before the Adam step.
-      emit(p, g.sub(adamw.decay ? g.mul(p, adamw.decay) : p, update));
+      emit(p, g.sub(a.decay ? g.mul(p, a.decay) : p, update));
       emit(m, m1);
       emit(v, v1);
       return;

@@ -71,3 +71,40 @@ export function logSoftmax(g: GraphBuilder, x: Tensor, axisIn: number): Tensor {
     grad: (gg, { outputs: [y] }, [dy]) => [gg.sub(dy!, gg.mul(gg.exp(y!), gg.reduceSum(dy!, [axis], true)))],
   });
 }
+
+/**
+ * log_softmax(logits)[..., target] over the last axis, as logits[target] - logsumexp(logits),
+ * without materialising the log-softmax (torch's cross_entropy computes the same quantity).
+ * `targets` has the logits' shape without the last axis; so has the result.
+ *
+ * Its gradient is written in closed form, d logits = dy * (onehot(target) - softmax(logits)):
+ * one Softmax, one Mul and one ScatterElements-add over the [..., V] logits. The generic rules of
+ * LogSoftmax + GatherElements would make a zero tensor, scatter into it, then Exp, ReduceSum,
+ * Mul and Sub over the same size: at a 32k vocabulary those [B, T, V] passes are a large share of
+ * a training step that is not a matrix product (bench/README.md).
+ */
+export function selectedLogProbs(g: GraphBuilder, logits: Tensor, targets: Tensor): Tensor {
+  const last = logits.shape.length - 1;
+  if (targets.shape.length !== last) {
+    throw new Error(`selectedLogProbs: targets ${fmtShape(targets.shape)} must have the shape of logits ${fmtShape(logits.shape)} without its last axis`);
+  }
+  if (targets.dtype !== 'int64') throw new Error(`selectedLogProbs: targets ${targets.name} have dtype ${targets.dtype}; use int64`);
+  const idx = g.unsqueeze(targets, [last]); // [..., 1]
+  const keep = { keepdims: { type: 'int', value: 1 } } as const;
+  const lse = g.emit('ReduceLogSumExp', [logits, g.ints([last])], reducedShape(logits.shape, [last], true), logits.dtype, { attrs: keep, grad: 'stop' });
+  const picked = g.emit('GatherElements', [logits, idx], idx.shape, logits.dtype, { attrs: { axis: { type: 'int', value: last } }, grad: 'stop' });
+  const y = g.squeeze(g.sub(picked, lse), [last]);
+  return g.emit('Identity', [y], y.shape, y.dtype, {
+    gradInputs: [logits],
+    grad: (gg, { inputs: [l] }, [dy]) => {
+      const up = gg.unsqueeze(dy!, [last]); // [..., 1]
+      const spread = gg.mul(gg.softmax(l!, last), gg.neg(up)); // -dy * softmax
+      return [
+        gg.emit('ScatterElements', [spread, idx, up], l!.shape, l!.dtype, {
+          attrs: { axis: { type: 'int', value: last }, reduction: { type: 'string', value: 'add' } },
+          grad: 'stop',
+        }),
+      ];
+    },
+  });
+}

@@ -33,10 +33,16 @@ export interface DecoderInputs {
   attentionMask: Tensor;
   /** Per layer [B, num_key_value_heads, P, head_dim]; absent for a full forward (P = 0). */
   past?: LayerCache[];
+  /**
+   * Logits for positions 0..T-2 only (T must be a fixed number): what scoring reads, since the
+   * last position predicts nothing in the row. The LM head then never computes (nor
+   * backpropagates) the [B, V] logits of the last position, and no [B, T, V] slice is copied.
+   */
+  dropLastLogits?: boolean;
 }
 
 export interface DecoderOutputs {
-  /** [B, T, vocab] */
+  /** [B, T, vocab] ([B, T - 1, vocab] with dropLastLogits) */
   logits: Tensor;
   /** Per layer [B, num_key_value_heads, P + T, head_dim] (only when `past` was given). */
   presents: LayerCache[];
@@ -175,6 +181,11 @@ export function llamaDecoder(g: GraphBuilder, config: LlamaGraphConfig, p: Param
     const up = linear(g, h2, param(p, `${pre}.mlp.up_proj.weight`));
     const act = g.mul(g.mul(gate, g.sigmoid(gate)), up); // SwiGLU: silu(gate) * up
     x = g.add(x, linear(g, act, param(p, `${pre}.mlp.down_proj.weight`)));
+  }
+  if (inputs.dropLastLogits) {
+    const T = inputs.inputIds.shape[1];
+    if (typeof T !== 'number' || T < 2) throw new Error(`llama decoder: dropLastLogits needs a fixed sequence length >= 2, got ${String(T)}`);
+    x = g.slice(x, [0], [T - 1], [1]); // [B, T-1, H]: H wide, not V
   }
   const hf = rmsNorm(g, x, param(p, 'model.norm.weight'), eps);
   const head = config.tie_word_embeddings ? param(p, 'model.embed_tokens.weight') : param(p, 'lm_head.weight');

@@ -25,8 +25,8 @@ export interface SequenceLogps {
   tokenLogps: Tensor;
   /** [B, T-1] response mask of the scored positions, as floats. */
   scoredMask: Tensor;
-  /** [B, T-1, V] log-softmax of the logits that score positions 1..T-1. */
-  logProbs: Tensor;
+  /** [B, T-1, V] the logits that score positions 1..T-1 (the log-softmax is never materialised). */
+  logits: Tensor;
 }
 
 /** Declares the int64 [B, T] inputs `input_ids`, `attention_mask`, `response_mask`. */
@@ -44,22 +44,22 @@ export function sequenceLogps(g: GraphBuilder, config: LlamaGraphConfig, params:
   if (typeof T !== 'number' || T < 2) {
     throw new Error(`sequenceLogps: the sequence length must be a fixed number >= 2 (a shape bucket), got ${String(T)}`);
   }
+  // Positions 0..T-2 score tokens 1..T-1. log p(x_t) is picked without a [B, T-1, V] log-softmax
+  // (selectedLogProbs: logits[x_t] - logsumexp, with a closed-form gradient).
   const { logits } = llamaDecoder(g, config, params, {
     inputIds: batch.inputIds,
     attentionMask: batch.attentionMask,
     positionIds: positionIdsFromMaskGraph(g, batch.attentionMask),
-  });
-  const logp = g.logSoftmax(g.slice(logits, [0], [T - 1], [1]), -1); // [B, T-1, V]
-  const targets = g.unsqueeze(g.slice(batch.inputIds, [1], [T], [1]), [2]); // [B, T-1, 1]
-  const picked = g.gatherElements(logp, targets, 2); // [B, T-1, 1]
-  const tokenLogps = g.squeeze(picked, [2]);
+    dropLastLogits: true,
+  }); // [B, T-1, V]
+  const tokenLogps = g.selectedLogProbs(logits, g.slice(batch.inputIds, [1], [T], [1])); // [B, T-1]
   const scoredMask = g.cast(g.slice(batch.responseMask, [1], [T], [1]), g.floatType);
   return {
     logps: g.reduceSum(g.mul(tokenLogps, scoredMask), [1]),
     counts: g.reduceSum(scoredMask, [1]),
     tokenLogps,
     scoredMask,
-    logProbs: logp,
+    logits,
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * Event storms (issue 18): in two waves, `stormRuns` new runs are started and, while they run,
+ * Event storms (issue 18): in two waves, `stormRuns` new runs (of `stormRounds` rounds: 1 at the
+ * default size, to stay within the suite's budget; 2 at the full size) are started and, while they run,
  * half of `stormEvents` copies of every event those runs can produce (run.created; shard.generated
  * and shard.judged for every round and shard; checkpoint.ready for every round), shuffled, are put
  * on the events queue on top of the services' own events: many arrive before the output they

@@ -105,7 +105,8 @@ export function lineChart(host: HTMLElement, series: readonly Series[], { xTitle
     const colour = PALETTE[i % PALETTE.length] ?? '#000';
     const d = s.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ');
     root.append(svg('path', { class: 'mark line', d, fill: 'none', stroke: colour, 'stroke-width': 2 }));
-    for (const p of s.points) root.append(svg('circle', { class: 'mark', cx: x(p.x).toFixed(1), cy: y(p.y).toFixed(1), r: 2.5, fill: colour }, svg('title', {}, `${s.name}: step ${p.x}, ${label(p.y)}`)));
+    // A dot per step while they can be told apart; beyond that the line alone (hover titles stay on the dots).
+    if (s.points.length <= 60) for (const p of s.points) root.append(svg('circle', { class: 'mark', cx: x(p.x).toFixed(1), cy: y(p.y).toFixed(1), r: 2.5, fill: colour }, svg('title', {}, `${s.name}: step ${p.x}, ${label(p.y)}`)));
   });
   legend(root, f, series.map((s) => s.name));
   const last = series.map((s) => `${s.name} ends at ${label(s.points.at(-1)?.y ?? Number.NaN)}`).join('; ');

@@ -82,6 +82,21 @@ export function table(caption: string, columns: readonly { label: string; numeri
   );
 }
 
+/**
+ * Runs `render` (which replaces content), keeping the keyboard focus: a link or button that had it
+ * and exists again afterwards (same href or id) gets it back, so a page refreshed while the run goes
+ * on does not throw the reader back to the top.
+ */
+export function keepingFocus(render: () => void): void {
+  const active = document.activeElement;
+  const href = active instanceof HTMLAnchorElement ? active.getAttribute('href') : null;
+  const id = active instanceof HTMLElement && active.id !== '' ? active.id : null;
+  render();
+  if (active === null || document.activeElement === active || active.isConnected) return;
+  const again = href !== null ? document.querySelector<HTMLElement>(`a[href="${CSS.escape(href)}"]`) : id !== null ? document.getElementById(id) : null;
+  again?.focus();
+}
+
 /** Says `text` to screen readers (the page's live region). */
 export function announce(text: string): void {
   const live = document.getElementById('live');

@@ -4,7 +4,7 @@
 import type { ApiSchemas } from '@sppo/core';
 import { unwrap, type ApiClient } from '../../api/client.ts';
 import { lineChart, roundChart, type Series } from './charts.ts';
-import { announce, badge, byId, el, num, replace, seconds, showMessage, table, time, type Child } from './dom.ts';
+import { announce, badge, byId, el, keepingFocus, num, replace, seconds, showMessage, table, time, type Child } from './dom.ts';
 import { failureText, signOut } from './session.ts';
 
 type RunView = ApiSchemas['RunView'];
@@ -172,6 +172,7 @@ export function runPage(api: ApiClient): void {
   const rounds = new Map<number, RoundView>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let lastStatus = '';
+  let lastState = '';
   let pendingResume = false;
 
   async function load(): Promise<void> {
@@ -191,11 +192,18 @@ export function runPage(api: ApiClient): void {
     );
     showMessage('');
     byId('run-body').hidden = false;
-    overview(view);
-    roundTables(view);
-    failures(view);
-    config(view);
-    charts(view, rounds);
+    // Re-render only what changed since the last poll (most polls change nothing).
+    const state = JSON.stringify([view, [...rounds.keys()]]);
+    if (state !== lastState) {
+      keepingFocus(() => {
+        overview(view);
+        roundTables(view);
+        failures(view);
+        config(view);
+        charts(view, rounds);
+      });
+    }
+    lastState = state;
     cancel.disabled = view.status !== 'running';
     resume.disabled = view.status !== 'cancelled' && view.status !== 'failed';
     if (view.status !== lastStatus) announce(`Run ${view.status}${view.current_round === null ? '' : `, round ${view.current_round}, ${view.stage}`}`);

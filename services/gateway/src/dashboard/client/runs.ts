@@ -2,7 +2,7 @@
 // remembered here so "Previous page" works), refreshed every few seconds while a run on the page runs.
 import type { ApiClient } from '../../api/client.ts';
 import { unwrap } from '../../api/client.ts';
-import { announce, badge, byId, el, replace, showMessage, time } from './dom.ts';
+import { announce, badge, byId, el, keepingFocus, replace, showMessage, time } from './dom.ts';
 import { failureText } from './session.ts';
 
 const REFRESH_MS = 5_000;
@@ -25,7 +25,7 @@ export function runsPage(api: ApiClient): void {
     try {
       const list = await unwrap(api.GET('/v1/runs', { params: { query: { limit: Number(size.value), ...(cursor === undefined ? {} : { cursor }) } } }), 'GET /v1/runs');
       showMessage(list.runs.length === 0 && page === 0 ? 'No runs yet: submit one with ./sppo run recipe.yaml or POST /v1/runs.' : '', { info: true });
-      replace(
+      keepingFocus(() => replace(
         body,
         ...list.runs.map((run) =>
           el(
@@ -40,7 +40,7 @@ export function runsPage(api: ApiClient): void {
             el('td', {}, run.loss_type),
           ),
         ),
-      );
+      ));
       nextCursor = list.next_cursor;
       prev.disabled = page === 0;
       next.disabled = nextCursor === undefined;

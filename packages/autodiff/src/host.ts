@@ -14,6 +14,12 @@ export interface RunRequest {
   carry?: [string, string][];
   /** Outputs to return (default: none). */
   fetch?: string[];
+  /**
+   * The graph reads every carried input before it writes the matching output (StepGraph
+   * carryInPlace), so ORT may write each output straight into its input's buffer: one copy of the
+   * carried tensors instead of two sets used in turn.
+   */
+  inPlace?: boolean;
 }
 
 export interface SessionInfo { inputNames: string[]; outputNames: string[] }
@@ -48,9 +54,28 @@ export function createLocalHost(): TensorHost {
     return pooled.has(t) ? { ...d, data: d.data.slice() } : d;
   };
 
+  /** A host-owned copy of `t` (the caller's own arrays are never written). */
+  const ownedCopy = (t: ort.Tensor): ort.Tensor => {
+    const copy = new ort.Tensor(t.type as 'float32', (t.data as Float32Array).slice(), t.dims);
+    pooled.add(copy);
+    return copy;
+  };
+
   /** Preallocated outputs for this run's carried outputs, or undefined to let ORT allocate. */
-  const carriedFetches = (key: string, inputs: Record<string, ort.Tensor>, carry: [string, string][]): Map<string, ort.Tensor> | undefined => {
+  const carriedFetches = (key: string, inputs: Record<string, ort.Tensor>, carry: [string, string][], inPlace: boolean): Map<string, ort.Tensor> | undefined => {
     if (ortAllocates.has(key) || carry.length === 0) return undefined;
+    if (inPlace) {
+      const result = new Map<string, ort.Tensor>();
+      for (const [o, i] of carry) {
+        const t = inputs[i];
+        if (!t) return undefined;
+        // Owned tensors are written in place; a caller's array is copied once, the first time.
+        const own = pooled.has(t) ? t : ownedCopy(t);
+        inputs[i] = own;
+        result.set(o, own);
+      }
+      return result;
+    }
     const inUse = (set: Map<string, ort.Tensor>): boolean => carry.some(([o, i]) => set.get(o) !== undefined && set.get(o) === inputs[i]);
     const set = inUse(outputSets[0]) ? outputSets[1] : outputSets[0];
     if (inUse(set)) return undefined; // inputs from both sets (sessions carrying different subsets)
@@ -90,7 +115,7 @@ export function createLocalHost(): TensorHost {
       }
       return out;
     },
-    async run({ key, feeds, carry = [], fetch = [] }) {
+    async run({ key, feeds, carry = [], fetch = [], inPlace = false }) {
       const s = sessions.get(key);
       if (!s) throw new Error(`run: no session loaded under key "${key}"; call load(key, model) first`);
       const inputs: Record<string, ort.Tensor> = {};
@@ -102,7 +127,7 @@ export function createLocalHost(): TensorHost {
         else missing.push(name);
       }
       if (missing.length) throw new Error(`run "${key}": inputs ${missing.join(', ')} were neither fed nor held; feed them or setTensors() them first`);
-      const preallocated = carriedFetches(key, inputs, carry);
+      const preallocated = carriedFetches(key, inputs, carry, inPlace);
       let results: ort.InferenceSession.OnnxValueMapType;
       if (preallocated) {
         const fetches: Record<string, ort.Tensor | null> = Object.fromEntries(preallocated);

@@ -128,7 +128,7 @@ export async function createTrainStepper<B>({
       }
       checkBatch(g, key, batch);
       if (micro === 0) await zeroAccumulators(g);
-      const out = await host.run({ key, feeds: batch, carry: g.carry, fetch: g.outputs });
+      const out = await host.run({ key, feeds: batch, carry: g.carry, fetch: g.outputs, inPlace: g.carryInPlace });
       micro++;
       return toNumbers(out);
     },
@@ -141,7 +141,7 @@ export async function createTrainStepper<B>({
       }
       const arr = optGraph.floatType === 'float64' ? Float64Array : Float32Array;
       const feeds = { ...scalarFeeds(optGraph, lr), grad_scale: { dtype: optGraph.floatType, dims: [], data: arr.of(1 / micro) } };
-      const out = await host.run({ key: 'optimizer', feeds, carry: optGraph.carry, fetch: optGraph.outputs });
+      const out = await host.run({ key: 'optimizer', feeds, carry: optGraph.carry, fetch: optGraph.outputs, inPlace: optGraph.carryInPlace });
       micro = 0;
       steps++;
       return toNumbers(out);
@@ -163,7 +163,7 @@ export async function createTrainStepper<B>({
         graphs.set(key, g);
       }
       checkBatch(g, key, batch);
-      const out = await host.run({ key, feeds: { ...batch, ...scalarFeeds(g, lr) }, carry: g.carry, fetch: g.outputs });
+      const out = await host.run({ key, feeds: { ...batch, ...scalarFeeds(g, lr) }, carry: g.carry, fetch: g.outputs, inPlace: g.carryInPlace });
       steps++;
       return toNumbers(out);
     },

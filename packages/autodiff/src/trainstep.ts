@@ -27,6 +27,15 @@ export interface StepGraph {
   scalars: string[];
   /** [output, input] pairs: feed the output back as that input on the next run. */
   carry: [string, string][];
+  /**
+   * Every read of a carried input precedes, by the graph's own dependencies, the node that writes
+   * its carried output, so a runtime may write the output into the input's buffer (TensorHost
+   * run's inPlace). True for a fused step with clipping (every update waits for the global norm,
+   * which waits for every gradient, which waits for every use of every weight), for the
+   * optimizer graph and for gradient accumulation (each carried tensor is read only by its own
+   * update). Without clipping an update could be scheduled before a backward read of its weight.
+   */
+  carryInPlace: boolean;
   /** Per-run results: 'loss', the build's metrics, 'grad_norm'. */
   outputs: string[];
   optimizer?: OptimizerConfig;
@@ -88,6 +97,7 @@ export function buildTrainStep(build: BuildLoss, options: TrainStepOptions): Ste
     state: opt.state.map(spec),
     scalars: opt.scalars,
     carry: [...trainable, ...opt.state].map((t) => [nextName(t.name), t.name]),
+    carryInPlace: maxGradNorm !== undefined,
     outputs: ['loss', ...metricNames, 'grad_norm'],
     optimizer,
     ...(maxGradNorm !== undefined ? { maxGradNorm } : {}),
@@ -122,6 +132,7 @@ export function buildGradientStep(build: BuildLoss, options: StepBuildOptions & 
     state: state.map(spec),
     scalars: [],
     carry: state.map((t) => [nextName(t.name), t.name]),
+    carryInPlace: true,
     outputs: ['loss', ...metricNames],
     floatType: g.floatType,
   };
@@ -159,6 +170,7 @@ export function buildOptimizerStep({ params, optimizer, maxGradNorm, floatType =
     state: opt.state.map(spec),
     scalars: [...opt.scalars, 'grad_scale'],
     carry: [...ps, ...opt.state].map((t) => [nextName(t.name), t.name]),
+    carryInPlace: true,
     outputs: ['grad_norm'],
     optimizer,
     ...(maxGradNorm !== undefined ? { maxGradNorm } : {}),

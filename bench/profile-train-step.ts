@@ -1,6 +1,6 @@
 // `./sppo bench profile-train-step`: where a training step's time goes, from ORT's own profiler.
 // The same SFT step as `bench train-step` (its 3M and 40M cases), run through autodiff's host with
-// the stepper's default session options plus profiling, on this thread: warm-up steps, then
+// the stepper's default session options (arena and memory pattern off) plus profiling, on this thread: warm-up steps, then
 // profiled steps whose kernel time is summed per op type (lib/ort-profile.ts). bench/README.md
 // keeps the before/after of each engine change.
 //
@@ -49,7 +49,8 @@ async function profileCase(c: ProfileCase, steps: number, session: SessionOption
   const graph = buildSftTrainStep({ config: c.config, batchSize: c.batchSize, sequenceLength: c.seqLen, optimizer: { type: 'adamw', weightDecay: 0.01 }, maxGradNorm: 1 });
   const host = createLocalHost();
   try {
-    await host.load('step', graph.model, { intraOpNumThreads: THREADS, interOpNumThreads: 1, ...session, profileFilePrefix: join(dir, 'step') });
+    const options: SessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: 1, enableCpuMemArena: false, enableMemPattern: false, ...session };
+    await host.load('step', graph.model, { ...options, profileFilePrefix: join(dir, 'step') });
     const weights = initializeWeights(c.config, { seed: 0 });
     const held: Record<string, TensorData> = {};
     for (const { name, shape } of parameterShapes(c.config)) held[name] = { dtype: 'float32', dims: shape, data: weights.get(name) as Float32Array };
@@ -62,14 +63,14 @@ async function profileCase(c: ProfileCase, steps: number, session: SessionOption
       const scalars: Record<string, TensorData> = {};
       for (const [n, v] of Object.entries(optimizerScalars(graph.optimizer!, i, 1e-4))) scalars[n] = { dtype: 'float32', dims: [], data: Float32Array.of(v) };
       const t = performance.now();
-      await host.run({ key: 'step', feeds: { ...batch, ...scalars }, carry: graph.carry, fetch: graph.outputs });
+      await host.run({ key: 'step', feeds: { ...batch, ...scalars }, carry: graph.carry, fetch: graph.outputs, inPlace: graph.carryInPlace });
       if (i > warmup) wall.push(Math.round(performance.now() - t));
     }
     await host.close(); // ORT writes the profile when the session is released
     const file = (await readdir(dir)).find((f) => f.endsWith('.json'));
     if (!file) throw new Error(`profile-train-step: ORT wrote no profile into ${dir}`);
     const summary = summarizeProfile(JSON.parse(await readFile(join(dir, file), 'utf8')), steps);
-    return { case: c.name, session, steps_profiled: steps, step_wall_ms: wall, ...summary };
+    return { case: c.name, session: options, steps_profiled: steps, step_wall_ms: wall, ...summary };
   } finally {
     await host.close().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });

@@ -68,6 +68,25 @@ describe('samplingDistribution', () => {
     }
   });
 
+  it('agrees with a brute-force sort on flat and tied rows of a 49k vocabulary (the bucketed top-p cut)', () => {
+    const rng = createSampleRng(11);
+    const flat = Float32Array.from({ length: 49152 }, () => 0.2 * (rng.next() - 0.5)); // a random-weight model's logits
+    const tied = Float32Array.from({ length: 49152 }, (_, i) => Math.round(4 * Math.sin(i)) / 4); // 33 distinct values
+    for (const row of [flat, tied]) {
+      for (const topP of [0.3, 0.9, 0.999]) {
+        const fast = samplingDistribution(row, { temperature: 0.7, topK: 0, topP });
+        const w = Array.from(row, (v) => Math.exp(v / 0.7));
+        const order = w.map((_, i) => i).sort((a, b) => (w[b] as number) - (w[a] as number) || a - b);
+        const mass = w.reduce((a, b) => a + b, 0);
+        let cum = 0;
+        let kept = 0;
+        while (kept === 0 || cum < topP * mass) cum += w[order[kept++] as number] as number;
+        expect(fast.ids.length).toBe(kept);
+        expect([...fast.ids]).toEqual(order.slice(0, kept));
+      }
+    }
+  });
+
   it('breaks probability ties by token id', () => {
     const d = samplingDistribution(Float32Array.from([1, 2, 2, 1]), { temperature: 1, topK: 0, topP: 1 });
     expect([...d.ids]).toEqual([1, 2, 0, 3]);

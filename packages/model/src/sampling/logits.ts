@@ -39,6 +39,52 @@ export interface FilteredWeights {
 let scratch = new Float64Array(0);
 let sorted = new Float64Array(0);
 
+/** Weight buckets of the top-p-only cut (topPCutoff): weights lie in (0, 1], bucket = floor(w B). */
+const BUCKETS = 4096;
+const bucketMass = new Float64Array(BUCKETS);
+
+/**
+ * The top-p cut without top-k, found without sorting the kept tokens: one pass sums the weights
+ * per bucket of width 1/BUCKETS, the walk down the buckets finds the one where the mass crosses
+ * top_p, and only that bucket's tokens are sorted. On a flat distribution (a model with random
+ * weights, or a hot temperature, over a 49k vocabulary) top-p keeps most of the vocabulary, and
+ * sorting it was ~6 ms per row per step. Every token in a higher bucket is heavier than any in
+ * the crossing one, so the cut is the one the full sort would find; the mass is summed in another
+ * order, so where the running sum lands within rounding of the target this returns undefined and
+ * the caller takes the exact path.
+ */
+function topPCutoff(w: Float64Array, n: number, total: number, topP: number): { cutoff: number; atCutoff: number } | undefined {
+  bucketMass.fill(0);
+  for (let i = 0; i < n; i++) {
+    const v = w[i] as number;
+    bucketMass[Math.min(BUCKETS - 1, Math.floor(v * BUCKETS))] += v;
+  }
+  const target = topP * total;
+  const eps = 1e-9 * total;
+  let above = 0;
+  let b = BUCKETS - 1;
+  for (; b >= 0; b--) {
+    if (above + (bucketMass[b] as number) >= target) break;
+    above += bucketMass[b] as number;
+  }
+  if (b < 0 || above >= target - eps) return undefined;
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const v = w[i] as number;
+    if (Math.min(BUCKETS - 1, Math.floor(v * BUCKETS)) === b) sorted[m++] = v;
+  }
+  const members = sorted.subarray(0, m);
+  members.sort(); // ascending
+  let cum = above;
+  let taken = 0;
+  while (taken < m && cum < target) cum += members[m - 1 - taken++] as number;
+  if (cum < target + eps || cum - (members[m - taken] as number) > target - eps) return undefined;
+  const cutoff = members[m - taken] as number;
+  let atCutoff = 0;
+  for (let j = m - taken; j < m && members[j] === cutoff; j++) atCutoff++;
+  return { cutoff, atCutoff };
+}
+
 /**
  * softmax(logits / temperature) restricted to the top-k tokens, then to the smallest set of most
  * likely tokens whose mass reaches top_p of the (top-k) mass, the token that crosses it included
@@ -62,6 +108,8 @@ export function filteredWeights(row: ArrayLike<number>, { temperature, topK, top
   }
   const k = topK > 0 && topK < n ? topK : n;
   if (k === n && topP >= 1) return { weights: w, mass: total };
+  const quick = k === n ? topPCutoff(w, n, total, topP) : undefined;
+  if (quick) return keepAbove(w, n, quick.cutoff, quick.atCutoff);
 
   // The cut-off weight and how many tokens AT it survive, found on a natively sorted copy of the
   // candidates (no comparator, no per-token objects). Candidates are the tokens heavier than a
@@ -99,6 +147,11 @@ export function filteredWeights(row: ArrayLike<number>, { temperature, topK, top
   const cutoff = candidates[m - taken] as number;
   let atCutoff = 0; // how many of the taken tokens have exactly the cut-off weight
   for (let j = m - taken; j < m && candidates[j] === cutoff; j++) atCutoff++;
+  return keepAbove(w, n, cutoff, atCutoff);
+}
+
+/** Zeroes every weight below the cut-off, and past the first `atCutoff` (by id) at it; returns the kept mass. */
+function keepAbove(w: Float64Array, n: number, cutoff: number, atCutoff: number): FilteredWeights {
   let mass = 0;
   for (let i = 0; i < n; i++) {
     const v = w[i] as number;

@@ -57,7 +57,8 @@ function topPCutoff(w: Float64Array, n: number, total: number, topP: number): { 
   bucketMass.fill(0);
   for (let i = 0; i < n; i++) {
     const v = w[i] as number;
-    bucketMass[Math.min(BUCKETS - 1, Math.floor(v * BUCKETS))] += v;
+    const j = Math.min(BUCKETS - 1, Math.floor(v * BUCKETS));
+    bucketMass[j] = (bucketMass[j] as number) + v;
   }
   const target = topP * total;
   const eps = 1e-9 * total;

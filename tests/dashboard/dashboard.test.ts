@@ -184,9 +184,12 @@ test('sign in with the keyboard: a wrong key is refused, the right one opens the
 test('runs: only the tenant own runs, with status, round, stage, created, model and loss type', async () => {
   await page.waitForSelector('#runs-table tbody tr', { timeout: UI_MS });
   const rows = await page.$$eval('#runs-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
-  expect(rows.map((r) => r[0])).toEqual([completedRun, failedRun, longRun]);
-  expect(rows[0]).toEqual([completedRun, 'completed', '2/2', 'done', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/), expect.stringContaining('base'), 'sppo']);
-  expect(rows[2]?.[1]).toBe('running');
+  // The list is in run-id order (the API pages the S3 listing); runs created in the same second
+  // order by their random suffix, not by creation.
+  expect(rows.map((r) => r[0])).toEqual([completedRun, failedRun, longRun].sort());
+  const row = (id: string) => rows.find((r) => r[0] === id);
+  expect(row(completedRun)).toEqual([completedRun, 'completed', '2/2', 'done', expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/), expect.stringContaining('base'), 'sppo']);
+  expect(row(longRun)?.[1]).toBe('running');
   expect(JSON.stringify(rows)).not.toContain(foreignRun);
   expect(await text('#tenant')).toBe('Tenant acme');
   expect(await unlabelledControls()).toEqual([]);

@@ -62,10 +62,10 @@ export async function createTrainStepper<B>({
   maxGradNorm,
 }: TrainStepperOptions<B>): Promise<TrainStepper<B>> {
   // Training sessions run with ORT's CPU arena and memory pattern both off unless asked. Measured
-  // (bench/README.md, `./sppo bench train-step --sessions`): against the defaults (both on) this
-  // was faster at 3M (153 vs 162 ms) and 14% slower at 40M (2.27 vs 1.99 s), with 30% less peak
-  // memory at 3M and 40M (486 vs 689 MB, 2.65 vs 3.70 GB); at 125M the defaults peaked at 2.1x
-  // PyTorch's memory. Arena off with the pattern on is the slow mix (a fresh block every run).
+  // against ORT's defaults (both on), two runs of `./sppo bench train-step --sessions`
+  // (bench/README.md): within 3% at 3M, 8-12% slower at 40M, and 15-26% (3M) and 40% (40M) less
+  // peak memory; at 125M the defaults peaked at 2.1x PyTorch's memory. Arena off with the pattern
+  // on, the old default, was the slowest (a fresh block allocated and touched on every run).
   session = { enableCpuMemArena: false, enableMemPattern: false, ...session };
   // Initial values are dropped once the host holds them (the first bucket holds every param), so
   // the caller's thread keeps no second copy of the weights for the whole training.

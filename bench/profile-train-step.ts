@@ -4,7 +4,7 @@
 // profiled steps whose kernel time is summed per op type (lib/ort-profile.ts). bench/README.md
 // keeps the before/after of each engine change.
 //
-// Options: --case=3M|40M (default both), --steps=N profiled steps (default 5 at 3M, 2 at 40M),
+// Options: --case=3M|40M|125M (default 3M and 40M), --steps=N profiled steps (default 5 at 3M, 2 at 40M),
 // --session='{"enableCpuMemArena":false}' to profile other session options.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,14 @@ function cases(): ProfileCase[] {
   return [
     { name: '3M', config: small, batchSize: 8, seqLen: 128, steps: 5 },
     { name: '40M', config: big, batchSize: 4, seqLen: 256, steps: 2 },
+    // SmolLM2-135M's shape, as in bench train-step (not in the default list: ~1 minute).
+    {
+      name: '125M',
+      config: { ...small, vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, head_dim: 64, rope_theta: 100000, max_position_embeddings: 8192 },
+      batchSize: 2,
+      seqLen: 256,
+      steps: 2,
+    },
   ];
 }
 
@@ -81,7 +89,7 @@ const argv = process.argv.slice(2);
 const only = argv.find((a) => a.startsWith('--case='))?.slice('--case='.length);
 const stepsArg = argv.find((a) => a.startsWith('--steps='))?.slice('--steps='.length);
 const session = JSON.parse(argv.find((a) => a.startsWith('--session='))?.slice('--session='.length) ?? '{}') as SessionOptions;
-const selected = cases().filter((c) => only === undefined || c.name === only);
+const selected = cases().filter((c) => (only === undefined ? c.name !== '125M' : c.name === only));
 if (selected.length === 0) {
   process.stderr.write(`profile-train-step: unknown --case=${only}. Valid cases: ${cases().map((c) => c.name).join(', ')}\n`);
   process.exitCode = 2;

@@ -1,5 +1,5 @@
 import { batchPreferenceLossReference, preferenceMetricsReference, singleResponseSppoLossReference, type PreferenceExample } from '@sppo/core';
-import { optimizerScalars, type StepGraph } from '@sppo/autodiff';
+import { createLocalHost, optimizerScalars, type StepGraph, type TensorData } from '@sppo/autodiff';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { referenceSequenceLogps } from '../llama/reference.ts';
@@ -167,6 +167,44 @@ describe('fused training steps', () => {
       sigmoid: [],
       ipo: [],
     });
+  });
+
+  it('SPPO with clipping: params and optimizer state written in place equal fresh outputs, bit for bit', async () => {
+    // The fused step reads every weight before its update (the updates wait for the global norm),
+    // so the host may write next/<p> over <p> (StepGraph.carryInPlace); check that on the model.
+    const b = padBatch(randomRows(cfg.vocab_size, [[2, 3], [3, 2], [1, 4], [2, 2]], 31), T);
+    const step = buildPreferenceTrainStep({ config: cfg, lossType: 'sppo', beta: 0.001, batchSize: 2, sequenceLength: T, optimizer: { type: 'adamw', weightDecay: 0.01 }, maxGradNorm: 0.5 });
+    expect(step.carryInPlace).toBe(true);
+    const data: Record<string, TensorData> = {};
+    for (const d of step.data) {
+      const n = d.shape.reduce((a: number, x) => a * (x as number), 1);
+      data[d.name] = d.dtype === 'int64'
+        ? { dtype: 'int64', dims: d.shape as number[], data: BigInt64Array.from({ length: n }, (_, i) => BigInt(d.name.includes('mask') ? 1 : (b.inputIds.flat()[i % b.inputIds.flat().length] ?? 3))) }
+        : { dtype: 'float32', dims: d.shape as number[], data: Float32Array.from({ length: n }, (_, i) => (d.name.includes('logps') ? -5 - i : 0.3 + 0.1 * i)) };
+    }
+    const run = async (inPlace: boolean) => {
+      const host = createLocalHost();
+      await host.load('step', step.model);
+      const held: Record<string, TensorData> = {};
+      for (const [name, t] of Object.entries(paramFeeds(cfg, weights, 'float32'))) held[name] = { dtype: 'float32', dims: [...t.dims], data: (t.data as Float32Array).slice() };
+      for (const st of step.state) held[st.name] = { dtype: 'float32', dims: st.shape, data: new Float32Array(st.shape.reduce((a, x) => a * x, 1)) };
+      await host.setTensors(held);
+      for (let k = 1; k <= 3; k++) {
+        const feeds: Record<string, TensorData> = { ...data };
+        for (const [n, v] of Object.entries(optimizerScalars(step.optimizer!, k, 0.01))) feeds[n] = { dtype: 'float32', dims: [], data: Float32Array.of(v) };
+        await host.run({ key: 'step', feeds, carry: step.carry, fetch: step.outputs, inPlace });
+      }
+      const out = await host.getTensors(step.carry.map(([, i]) => i));
+      await host.close();
+      return Object.fromEntries(Object.entries(out).map(([n, t]) => [n, Array.from(t.data as Float32Array)]));
+    };
+    const inPlace = await run(true);
+    const buffered = await run(false);
+    expect(Object.keys(inPlace).length).toBe(step.carry.length);
+    expect(inPlace).toEqual(buffered);
+    // the steps moved the weights, so the comparison has teeth
+    const first = step.params[0]!.name;
+    expect(inPlace[first]).not.toEqual(Array.from(paramFeeds(cfg, weights, 'float32')[first]!.data as Float32Array));
   });
 
   it('trains only the requested subset, the rest stay frozen inputs', () => {

@@ -20,8 +20,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { smolLM2Shape } from './lib/models.ts';
 import {
-  type LlamaConfig,
   type TokenizerJson,
   buildGenerationModel,
   createParallelSamplingEngine,
@@ -153,11 +153,6 @@ function padVocabulary(json: TokenizerJson, size: number): TokenizerJson {
   return { ...json, model: { ...model, vocab } };
 }
 
-/** SmolLM2-135M's published config (shape only; random weights). */
-function smolConfig(base: LlamaConfig): LlamaConfig {
-  return { ...base, vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, head_dim: 64, rope_theta: 100000, max_position_embeddings: 8192 };
-}
-
 async function main(): Promise<void> {
   const only = arg('case');
   const cases = CASES.filter((c) => only === undefined || c.model === only);
@@ -173,7 +168,7 @@ async function main(): Promise<void> {
       const have = models.get(name);
       if (have) return have;
       const dir = join(root, name);
-      const config = name === 'small' ? small : smolConfig(small);
+      const config = name === 'small' ? small : smolLM2Shape(small);
       const json = name === 'small' ? tokenizerJson : padVocabulary(tokenizerJson, config.vocab_size);
       const weights = initializeWeights(config, { seed: 1 });
       await writeCheckpoint(dir, { config, weights, tokenizerJson: json, tokenizerConfig, onnx: buildGenerationModel(config, weights) });

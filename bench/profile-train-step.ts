@@ -10,46 +10,26 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalHost, optimizerScalars, type SessionOptions, type TensorData } from '@sppo/autodiff';
-import { buildSftTrainStep, createRng, initializeWeights, parameterShapes, presetConfig, type LlamaConfig } from '@sppo/model';
+import { buildSftTrainStep, initializeWeights, parameterShapes } from '@sppo/model';
+import { trainBatch, trainShapes, type TrainShape } from './lib/models.ts';
 import { summarizeProfile } from './lib/ort-profile.ts';
 
 const THREADS = 2;
 
-interface ProfileCase {
-  name: string;
-  config: LlamaConfig;
-  batchSize: number;
-  seqLen: number;
+interface ProfileCase extends TrainShape {
   steps: number;
 }
 
+/** The train-step cases; 125M (~1 minute) only when asked for by name. */
 function cases(): ProfileCase[] {
-  const small = presetConfig('small', { vocabSize: 512 });
-  const big: LlamaConfig = { ...small, vocab_size: 32000, hidden_size: 512, intermediate_size: 1376, num_hidden_layers: 8, num_attention_heads: 8, num_key_value_heads: 4, head_dim: 64 };
-  return [
-    { name: '3M', config: small, batchSize: 8, seqLen: 128, steps: 5 },
-    { name: '40M', config: big, batchSize: 4, seqLen: 256, steps: 2 },
-    // SmolLM2-135M's shape, as in bench train-step (not in the default list: ~1 minute).
-    {
-      name: '125M',
-      config: { ...small, vocab_size: 49152, hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9, num_key_value_heads: 3, head_dim: 64, rope_theta: 100000, max_position_embeddings: 8192 },
-      batchSize: 2,
-      seqLen: 256,
-      steps: 2,
-    },
-  ];
+  return trainShapes().map((shape) => ({ ...shape, steps: shape.name === '3M' ? 5 : 2 }));
 }
 
 function batchOf(c: ProfileCase): Record<string, TensorData> {
-  const rng = createRng(1234);
-  const n = c.batchSize * c.seqLen;
-  const ids = BigInt64Array.from({ length: n }, () => BigInt(3 + Math.floor(rng.uniform() * (c.config.vocab_size - 3))));
+  const b = trainBatch(c);
   const dims = [c.batchSize, c.seqLen];
-  return {
-    input_ids: { dtype: 'int64', dims, data: ids },
-    attention_mask: { dtype: 'int64', dims, data: new BigInt64Array(n).fill(1n) },
-    response_mask: { dtype: 'int64', dims, data: BigInt64Array.from({ length: n }, (_, i) => (i % c.seqLen >= c.seqLen / 4 ? 1n : 0n)) },
-  };
+  const tensor = (rows: number[][]): TensorData => ({ dtype: 'int64', dims, data: BigInt64Array.from(rows.flat(), (v) => BigInt(v)) });
+  return { input_ids: tensor(b.input_ids), attention_mask: tensor(b.attention_mask), response_mask: tensor(b.response_mask) };
 }
 
 async function profileCase(c: ProfileCase, steps: number, session: SessionOptions): Promise<Record<string, unknown>> {

@@ -25,17 +25,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { SessionOptions } from '@sppo/autodiff';
-import { countParameters, createRng, initializeWeights, llamaConfigToJson, presetConfig, serializeWeights, type LlamaConfig } from '@sppo/model';
+import { countParameters, initializeWeights, llamaConfigToJson, serializeWeights } from '@sppo/model';
 import { llamaFlops } from './lib/flops.ts';
 import { gemmRate, type GemmRate } from './lib/gemm-peak.ts';
+import { median, trainBatch, trainShapes, type TrainShape } from './lib/models.ts';
 import { findTorchPython, peerEnv, peerThreadSettings, requireFastBlas, type PeerThreads, type TorchBlas } from './lib/torch-python.ts';
 import type { InitMessage, Message, Reply } from './train-step/protocol.ts';
 
-interface BenchCase {
-  name: string;
-  config: LlamaConfig;
-  batchSize: number;
-  seqLen: number;
+interface BenchCase extends TrainShape {
   warmup: number;
   rounds: number;
   stepsPerRound: number;
@@ -51,38 +48,12 @@ const LOSS_TOLERANCE = 1e-4;
 
 function cases(quick: boolean): BenchCase[] {
   const q = (full: number, short: number): number => (quick ? short : full);
-  // ENGINE-NOTES sizes: the `small` preset (~3M, seq 128, batch 8) and a ~40M model with a 32k
-  // vocabulary (d 512, 8 layers, seq 256, batch 4), both with tied embeddings like our presets.
-  const small = presetConfig('small', { vocabSize: 512 });
-  const big: LlamaConfig = {
-    ...small,
-    vocab_size: 32000,
-    hidden_size: 512,
-    intermediate_size: 1376,
-    num_hidden_layers: 8,
-    num_attention_heads: 8,
-    num_key_value_heads: 4,
-    head_dim: 64,
-  };
-  // A real size: SmolLM2-135M's published shape (hidden 576, 30 layers, 9 heads, 3 kv heads,
-  // intermediate 1536, vocab 49152, tied embeddings, rope_theta 100000), random weights.
-  const smol: LlamaConfig = {
-    ...small,
-    vocab_size: 49152,
-    hidden_size: 576,
-    intermediate_size: 1536,
-    num_hidden_layers: 30,
-    num_attention_heads: 9,
-    num_key_value_heads: 3,
-    head_dim: 64,
-    rope_theta: 100000,
-    max_position_embeddings: 8192,
-  };
+  const [small, big, smol] = trainShapes() as [TrainShape, TrainShape, TrainShape];
   return [
-    { name: '3M', config: small, batchSize: 8, seqLen: 128, warmup: 2, rounds: q(4, 2), stepsPerRound: q(3, 1), forwardRounds: q(3, 1), forwardPerRound: q(3, 2) },
+    { ...small, warmup: 2, rounds: q(4, 2), stepsPerRound: q(3, 1), forwardRounds: q(3, 1), forwardPerRound: q(3, 2) },
     // Few 40M steps keep a full run near 5 minutes even on a busy machine (the peer slows most).
-    { name: '40M', config: big, batchSize: 4, seqLen: 256, warmup: 1, rounds: q(3, 1), stepsPerRound: 1, forwardRounds: q(2, 1), forwardPerRound: 1 },
-    { name: '125M', config: smol, batchSize: 2, seqLen: 256, warmup: 1, rounds: q(2, 1), stepsPerRound: 1, forwardRounds: q(2, 1), forwardPerRound: 1 },
+    { ...big, warmup: 1, rounds: q(3, 1), stepsPerRound: 1, forwardRounds: q(2, 1), forwardPerRound: 1 },
+    { ...smol, warmup: 1, rounds: q(2, 1), stepsPerRound: 1, forwardRounds: q(2, 1), forwardPerRound: 1 },
   ];
 }
 
@@ -140,23 +111,6 @@ function startChild(command: string, args: string[], env: NodeJS.ProcessEnv, lab
 
 // ---------------------------------------------------------------------------------------------
 // Orchestrator.
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-/** A deterministic batch: random ids, full rows, the first quarter prompt and the rest response. */
-function makeBatch(c: BenchCase): InitMessage['batch'] {
-  const rng = createRng(1234);
-  const ids = Array.from({ length: c.batchSize }, () => Array.from({ length: c.seqLen }, () => 3 + Math.floor(rng.uniform() * (c.config.vocab_size - 3))));
-  return {
-    input_ids: ids,
-    attention_mask: ids.map((row) => row.map(() => 1)),
-    response_mask: ids.map((row) => row.map((_, t) => (t >= c.seqLen / 4 ? 1 : 0))),
-  };
-}
 
 function log(message: string): void {
   process.stderr.write(`bench train-step: ${message}\n`);
@@ -220,7 +174,7 @@ async function runCase(c: BenchCase, python: string, dir: string, sweepSessions:
     cmd: 'init',
     config: llamaConfigToJson(c.config),
     weights: weightsPath,
-    batch: makeBatch(c),
+    batch: trainBatch(c),
     lr: LR,
     weight_decay: WEIGHT_DECAY,
     max_grad_norm: MAX_GRAD_NORM,

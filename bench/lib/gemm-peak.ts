@@ -3,6 +3,7 @@
 // One Gemm node, y = a b^T as our linear layers run it, on one session with the step's threads.
 import { createGraph, createSession } from '@sppo/autodiff';
 import * as ort from 'onnxruntime-node';
+import { median } from './models.ts';
 
 export interface GemmRate {
   /** [M, K] x [K, N] */
@@ -11,12 +12,6 @@ export interface GemmRate {
   n: number;
   /** Median over the timed runs. */
   gflops: number;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** GFLOP/s (2 m k n per product) of an ORT Gemm at one shape: median of enough runs for ~0.5 s. */

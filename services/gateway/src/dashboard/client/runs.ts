@@ -3,27 +3,22 @@
 import type { ApiClient } from '../../api/client.ts';
 import { unwrap } from '../../api/client.ts';
 import { announce, badge, byId, el, keepingFocus, replace, showMessage, time } from './dom.ts';
+import { cursorPager } from './pager.ts';
 import { failureText } from './session.ts';
 
 const REFRESH_MS = 5_000;
 
 export function runsPage(api: ApiClient): void {
   const body = byId('runs-table').querySelector('tbody') as HTMLTableSectionElement;
-  const size = byId<HTMLSelectElement>('page-size');
-  const prev = byId<HTMLButtonElement>('prev-page');
-  const next = byId<HTMLButtonElement>('next-page');
   const label = byId('page-label');
-  // cursors[i] is the cursor of page i (page 0 has none).
-  let cursors: (string | undefined)[] = [undefined];
-  let page = 0;
-  let nextCursor: string | undefined;
+  const pager = cursorPager(load);
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function load(): Promise<void> {
     clearTimeout(timer);
-    const cursor = cursors[page];
+    const { cursor, page } = pager;
     try {
-      const list = await unwrap(api.GET('/v1/runs', { params: { query: { limit: Number(size.value), ...(cursor === undefined ? {} : { cursor }) } } }), 'GET /v1/runs');
+      const list = await unwrap(api.GET('/v1/runs', { params: { query: { limit: pager.limit, ...(cursor === undefined ? {} : { cursor }) } } }), 'GET /v1/runs');
       showMessage(list.runs.length === 0 && page === 0 ? 'No runs yet: submit one with ./sppo run recipe.yaml or POST /v1/runs.' : '', { info: true });
       keepingFocus(() => replace(
         body,
@@ -41,9 +36,7 @@ export function runsPage(api: ApiClient): void {
           ),
         ),
       ));
-      nextCursor = list.next_cursor;
-      prev.disabled = page === 0;
-      next.disabled = nextCursor === undefined;
+      pager.loaded(list.next_cursor);
       label.textContent = `Page ${page + 1}, ${list.runs.length} run${list.runs.length === 1 ? '' : 's'}`;
       announce(label.textContent);
       if (list.runs.some((run) => run.status === 'running')) timer = setTimeout(() => void load(), REFRESH_MS);
@@ -52,22 +45,6 @@ export function runsPage(api: ApiClient): void {
     }
   }
 
-  next.addEventListener('click', () => {
-    if (nextCursor === undefined) return;
-    cursors = [...cursors.slice(0, page + 1), nextCursor];
-    page += 1;
-    void load();
-  });
-  prev.addEventListener('click', () => {
-    if (page === 0) return;
-    page -= 1;
-    void load();
-  });
-  size.addEventListener('change', () => {
-    cursors = [undefined];
-    page = 0;
-    void load();
-  });
   byId('refresh').addEventListener('click', () => void load());
   void load();
 }

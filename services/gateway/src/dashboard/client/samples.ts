@@ -4,6 +4,7 @@
 import type { ApiSchemas } from '@sppo/core';
 import { unwrap, type ApiClient } from '../../api/client.ts';
 import { announce, byId, el, num, replace, showMessage, table, type Child } from './dom.ts';
+import { cursorPager } from './pager.ts';
 import { failureText } from './session.ts';
 
 type Sample = ApiSchemas['SamplePage']['samples'][number];
@@ -63,28 +64,29 @@ export function samplesPage(api: ApiClient): void {
   const runId = document.body.dataset['runId'] ?? '';
   const round = Number(document.body.dataset['round'] ?? '0');
   const list = byId('samples');
-  const size = byId<HTMLSelectElement>('page-size');
-  const prev = byId<HTMLButtonElement>('prev-page');
-  const next = byId<HTMLButtonElement>('next-page');
   const label = byId('page-label');
-  let cursors: (string | undefined)[] = [undefined];
-  let page = 0;
-  let nextCursor: string | undefined;
   // starts[i]: the 1-based number of the first row of page i.
   let starts = [1];
+  const pager = cursorPager(load, {
+    beforeNext: (page) => {
+      starts = [...starts.slice(0, page + 1), (starts[page] ?? 1) + list.children.length];
+    },
+    onReset: () => {
+      starts = [1];
+    },
+    afterMove: () => byId('main').focus(),
+  });
 
   async function load(): Promise<void> {
-    const cursor = cursors[page];
+    const { cursor, page } = pager;
     try {
       const result = await unwrap(
-        api.GET('/v1/runs/{id}/rounds/{t}/samples', { params: { path: { id: runId, t: round }, query: { limit: Number(size.value), ...(cursor === undefined ? {} : { cursor }) } } }),
+        api.GET('/v1/runs/{id}/rounds/{t}/samples', { params: { path: { id: runId, t: round }, query: { limit: pager.limit, ...(cursor === undefined ? {} : { cursor }) } } }),
         `GET /v1/runs/${runId}/rounds/${round}/samples`,
       );
       showMessage(result.samples.length === 0 ? 'No judged rows in this round yet.' : '', { info: true });
       replace(list, ...result.samples.map((sample, i) => sampleItem(sample, i)));
-      nextCursor = result.next_cursor;
-      prev.disabled = page === 0;
-      next.disabled = nextCursor === undefined;
+      pager.loaded(result.next_cursor);
       const first = starts[page] ?? 1;
       label.textContent = result.samples.length === 0 ? `Page ${page + 1}` : `Page ${page + 1}: rows ${first}–${first + result.samples.length - 1}`;
       announce(label.textContent);
@@ -95,23 +97,5 @@ export function samplesPage(api: ApiClient): void {
     }
   }
 
-  next.addEventListener('click', () => {
-    if (nextCursor === undefined) return;
-    starts = [...starts.slice(0, page + 1), (starts[page] ?? 1) + list.children.length];
-    cursors = [...cursors.slice(0, page + 1), nextCursor];
-    page += 1;
-    void load().then(() => byId('main').focus());
-  });
-  prev.addEventListener('click', () => {
-    if (page === 0) return;
-    page -= 1;
-    void load().then(() => byId('main').focus());
-  });
-  size.addEventListener('change', () => {
-    cursors = [undefined];
-    page = 0;
-    starts = [1];
-    void load();
-  });
   void load();
 }

@@ -33,13 +33,15 @@ export interface TensorHost {
 }
 
 /**
- * Carried outputs (next params and optimizer state) are written by ORT straight into two sets of
- * preallocated tensors, used in turn, as the sampling decoder does for its KV cache: no fresh
- * params-sized allocation, page faults and copy into a new JS buffer per output per step
- * (ENGINE-NOTES profile: -7% of a 3M step). The sets are keyed by output name and shared by every
- * session of the host (shape buckets carry the same params), so they cost two copies of the
- * carried tensors however many buckets there are. A run writes into the set that none of its
- * inputs live in, so inputs and outputs never alias, whatever order the buckets run in.
+ * Carried outputs (next params and optimizer state) are written by ORT into buffers the host owns:
+ * into the input's own buffer when the run says the graph allows it (RunRequest.inPlace), else
+ * into two sets of preallocated tensors, used in turn, as the sampling decoder does for its KV
+ * cache. Either way there is no fresh params-sized allocation, page faults and copy into a new JS
+ * buffer per output per step (ENGINE-NOTES profile: -7% of a 3M step). The two sets are keyed by
+ * output name and shared by every session of the host (shape buckets carry the same params), so
+ * they cost two copies of the carried tensors however many buckets there are. A run writes into
+ * the set that none of its inputs live in, so inputs and outputs never alias, whatever order the
+ * buckets run in.
  */
 export function createLocalHost(): TensorHost {
   const sessions = new Map<string, ort.InferenceSession>();

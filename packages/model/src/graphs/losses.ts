@@ -37,8 +37,9 @@ export function sftLoss(g: GraphBuilder, config: LlamaGraphConfig, params: Param
   const nll = g.neg(g.reduceSum(g.mul(s.tokenLogps, s.scoredMask), [0, 1]));
   // A token counts as correct when it has the row's largest logit (argmax without an ArgMax op):
   // its log-prob is then the row maximum, log p = logit - logsumexp.
-  const best = g.reduceMax(g.stopGradient(s.logits), [2]);
-  const picked = g.squeeze(g.gatherElements(g.stopGradient(s.logits), g.unsqueeze(g.slice(batch.inputIds, [1], [batch.inputIds.shape[1] as number], [1]), [2]), 2), [2]);
+  const logits = g.stopGradient(s.logits);
+  const best = g.reduceMax(logits, [2]);
+  const picked = g.squeeze(g.gatherElements(logits, g.unsqueeze(s.targets, [2]), 2), [2]);
   const correct = g.cast(g.greaterOrEqual(picked, best), g.floatType);
   return {
     loss: g.div(nll, denom),

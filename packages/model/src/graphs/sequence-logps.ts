@@ -27,6 +27,8 @@ export interface SequenceLogps {
   scoredMask: Tensor;
   /** [B, T-1, V] the logits that score positions 1..T-1 (the log-softmax is never materialised). */
   logits: Tensor;
+  /** int64 [B, T-1] the tokens they score, x_1..x_{T-1}. */
+  targets: Tensor;
 }
 
 /** Declares the int64 [B, T] inputs `input_ids`, `attention_mask`, `response_mask`. */
@@ -52,7 +54,8 @@ export function sequenceLogps(g: GraphBuilder, config: LlamaGraphConfig, params:
     positionIds: positionIdsFromMaskGraph(g, batch.attentionMask),
     dropLastLogits: true,
   }); // [B, T-1, V]
-  const tokenLogps = g.selectedLogProbs(logits, g.slice(batch.inputIds, [1], [T], [1])); // [B, T-1]
+  const targets = g.slice(batch.inputIds, [1], [T], [1]); // [B, T-1]
+  const tokenLogps = g.selectedLogProbs(logits, targets);
   const scoredMask = g.cast(g.slice(batch.responseMask, [1], [T], [1]), g.floatType);
   return {
     logps: g.reduceSum(g.mul(tokenLogps, scoredMask), [1]),
@@ -60,6 +63,7 @@ export function sequenceLogps(g: GraphBuilder, config: LlamaGraphConfig, params:
     tokenLogps,
     scoredMask,
     logits,
+    targets,
   };
 }
 

@@ -36,7 +36,7 @@ export function torchBlas(python: string): TorchBlas {
     ? 'openblas'
     : has(/mkl/i) || /BLAS_INFO=mkl/i.test(config)
       ? 'mkl'
-      : has(/\/blas\/libblas\.so/) || has(/libblas\.so/)
+      : has(/libblas\.so/) // a libblas.so.3 that is not OpenBLAS's: Debian's netlib libblas3
         ? 'reference'
         : 'unknown';
   return { kind, libraries, torch };

@@ -66,6 +66,16 @@ function linear(g: GraphBuilder, x: Tensor, w: Tensor, b?: Tensor): Tensor {
   return g.reshape(y, [...x.shape.slice(0, -1), outDim]);
 }
 
+/**
+ * One HF `nn.Linear` module of the model, named by its module path (`model.layers.3.self_attn.q_proj`):
+ * its `.weight` and, when the checkpoint declares one, its `.bias`. Every projection of the decoder
+ * goes through here, so that what applies per module (a bias switch of a family, a LoRA adapter
+ * keyed by the same HF module name) has one place to hook in.
+ */
+function projection(g: GraphBuilder, p: ParamTensors, x: Tensor, module: string): Tensor {
+  return linear(g, x, param(p, `${module}.weight`), p[`${module}.bias`]);
+}
+
 /** HF LlamaRMSNorm: x * rsqrt(mean(x^2, -1) + eps) * w (the whole graph is in one float type). */
 function rmsNorm(g: GraphBuilder, x: Tensor, w: Tensor, eps: number): Tensor {
   const last = x.shape.length - 1;
@@ -154,7 +164,6 @@ export function llamaDecoder(g: GraphBuilder, config: LlamaGraphConfig, p: Param
   const nH = config.num_attention_heads;
   const nKv = config.num_key_value_heads;
   const eps = config.rms_norm_eps;
-  const linearBias = (name: string): Tensor | undefined => (config.attention_bias ? param(p, name) : undefined);
   const { cos, sin } = rotaryTables(g, config, inputs.positionIds);
   const rope = (x: Tensor): Tensor => g.add(g.mul(x, cos), g.mul(rotateHalf(g, x, hd), sin));
   const maskBias = attentionBias(g, inputs.inputIds, inputs.attentionMask, nH / nKv);
@@ -164,7 +173,7 @@ export function llamaDecoder(g: GraphBuilder, config: LlamaGraphConfig, p: Param
   for (let l = 0; l < config.num_hidden_layers; l++) {
     const pre = `model.layers.${l}`;
     const h = rmsNorm(g, x, param(p, `${pre}.input_layernorm.weight`), eps);
-    const proj = (name: string): Tensor => linear(g, h, param(p, `${pre}.self_attn.${name}.weight`), linearBias(`${pre}.self_attn.${name}.bias`));
+    const proj = (name: string): Tensor => projection(g, p, h, `${pre}.self_attn.${name}`);
     const q = rope(splitHeads(g, proj('q_proj'), nH, hd));
     let k = rope(splitHeads(g, proj('k_proj'), nKv, hd));
     let v = splitHeads(g, proj('v_proj'), nKv, hd);
@@ -175,12 +184,12 @@ export function llamaDecoder(g: GraphBuilder, config: LlamaGraphConfig, p: Param
       presents.push({ key: k, value: v });
     }
     const a = attention(g, config, q, k, v, maskBias, inputs.inputIds.shape[1] as Dim);
-    x = g.add(x, linear(g, a, param(p, `${pre}.self_attn.o_proj.weight`), linearBias(`${pre}.self_attn.o_proj.bias`)));
+    x = g.add(x, projection(g, p, a, `${pre}.self_attn.o_proj`));
     const h2 = rmsNorm(g, x, param(p, `${pre}.post_attention_layernorm.weight`), eps);
-    const gate = linear(g, h2, param(p, `${pre}.mlp.gate_proj.weight`));
-    const up = linear(g, h2, param(p, `${pre}.mlp.up_proj.weight`));
+    const gate = projection(g, p, h2, `${pre}.mlp.gate_proj`);
+    const up = projection(g, p, h2, `${pre}.mlp.up_proj`);
     const act = g.mul(g.mul(gate, g.sigmoid(gate)), up); // SwiGLU: silu(gate) * up
-    x = g.add(x, linear(g, act, param(p, `${pre}.mlp.down_proj.weight`)));
+    x = g.add(x, projection(g, p, act, `${pre}.mlp.down_proj`));
   }
   if (inputs.dropLastLogits) {
     const T = inputs.inputIds.shape[1];

@@ -34,6 +34,8 @@ export type {
 } from './tokenizer-files.ts';
 export { createTokenizer, loadTokenizer } from './tokenizer.ts';
 export type { DecodeOptions, EncodeOptions, LoadedTokenizer } from './tokenizer.ts';
+export { endOfTurnToken, stopTokenIds } from './tokenizer-stops.ts';
+export type { EndOfTurn } from './tokenizer-stops.ts';
 export {
   DEFAULT_CHAT_TEMPLATE,
   END_OF_TURN_TOKEN,
@@ -77,3 +79,4 @@ export * from './scoring/index.ts';
 export * from './sampling/index.ts';
 export * from './training/index.ts';
 export * from './pairwise/index.ts';
+export * from './lora/index.ts';

@@ -1,10 +1,15 @@
 /**
- * The Llama decoder as autodiff graph ops: one definition shared by the generation step (with KV
+ * The decoder as autodiff graph ops: one definition shared by the generation step (with KV
  * cache), the log-prob graph and the training steps. It follows HF transformers
  * `models/llama/modeling_llama.py`: RMSNorm, rotary embeddings (rotate-half), grouped-query
- * attention with a causal + padding mask, SwiGLU MLP, final norm, lm_head or tied embeddings.
+ * attention with a causal + padding mask, gated MLP, final norm, lm_head or tied embeddings; the
+ * other families (mistral, qwen2, qwen3, gemma2) are switches of the same definition, read from
+ * `architectureOf(config)` (llama/architecture.ts): projection biases, q/k norms, (1 + w) norms,
+ * sandwich norms, embedding scale, activation, attention scale, soft-capping, sliding windows and
+ * scaled rotary frequencies.
  */
 import type { Dim, GraphBuilder, Tensor } from '@sppo/autodiff';
+import { architectureOf, type Activation, type Architecture } from '../llama/architecture.ts';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
 import { headDim, parameterShapes } from '../llama/params.ts';
 import { ATTENTION_MASK_VALUE } from '../llama/reference.ts';
@@ -39,7 +44,18 @@ export interface DecoderInputs {
    * backpropagates) the [B, V] logits of the last position, and no [B, T, V] slice is copied.
    */
   dropLastLogits?: boolean;
+  /**
+   * Replaces each layer's Concat(past, new) cache and attention (the sampling engine's shared-cache
+   * decoder, graphs/shared-cache.ts): called with the layer's q [B, nH, T, hd] and k [B, kv, T, hd]
+   * after RoPE, v [B, kv, T, hd] and its past; returns the attention output [B, T, nH * hd] and the
+   * layer's present. Needs `past`.
+   */
+  cachedAttention?: CachedAttention;
+  /** Logits for the last position only ([B, 1, vocab]): all a sampler reads after a step. */
+  lastLogitsOnly?: boolean;
 }
+
+export type CachedAttention = (layer: number, q: Tensor, k: Tensor, v: Tensor, past: LayerCache) => { output: Tensor; present: LayerCache };
 
 export interface DecoderOutputs {
   /** [B, T, vocab] ([B, T - 1, vocab] with dropLastLogits) */
@@ -73,14 +89,47 @@ function linear(g: GraphBuilder, x: Tensor, w: Tensor, b?: Tensor): Tensor {
  * keyed by the same HF module name) has one place to hook in.
  */
 function projection(g: GraphBuilder, p: ParamTensors, x: Tensor, module: string): Tensor {
-  return linear(g, x, param(p, `${module}.weight`), p[`${module}.bias`]);
+  const y = linear(g, x, param(p, `${module}.weight`), p[`${module}.bias`]);
+  const delta = projectionAdapters.get(p)?.(g, x, module);
+  return delta === undefined ? y : g.add(y, delta);
 }
 
-/** HF LlamaRMSNorm: x * rsqrt(mean(x^2, -1) + eps) * w (the whole graph is in one float type). */
-function rmsNorm(g: GraphBuilder, x: Tensor, w: Tensor, eps: number): Tensor {
+/**
+ * An adapter on the projections (packages/model/src/lora): given a projection's input [..., in] and
+ * its HF module path, the term added to the module's output, or undefined for a module it leaves
+ * alone. Attached to a params object (withProjectionAdapter), so every graph built from those params
+ * (losses, log-probs) sees it without new arguments.
+ */
+export type ProjectionAdapter = (g: GraphBuilder, x: Tensor, module: string) => Tensor | undefined;
+const projectionAdapters = new WeakMap<ParamTensors, ProjectionAdapter>();
+
+/** Attaches `adapter` to the projections of every decoder built from `p`; returns `p`. */
+export function withProjectionAdapter(p: ParamTensors, adapter: ProjectionAdapter): ParamTensors {
+  projectionAdapters.set(p, adapter);
+  return p;
+}
+
+/**
+ * HF LlamaRMSNorm: x * rsqrt(mean(x^2, -1) + eps) * w, or * (1 + w) for Gemma2RMSNorm (the whole
+ * graph is in one float type).
+ */
+function rmsNorm(g: GraphBuilder, x: Tensor, w: Tensor, eps: number, addOne = false): Tensor {
   const last = x.shape.length - 1;
   const ms = g.reduceMean(g.mul(x, x), [last], true);
-  return g.mul(g.div(x, g.sqrt(g.add(ms, eps))), w);
+  return g.mul(g.div(x, g.sqrt(g.add(ms, eps))), addOne ? g.add(w, 1) : w);
+}
+
+/** cap * tanh(x / cap): Gemma2's attention and final-logit soft-capping. */
+function softcap(g: GraphBuilder, x: Tensor, cap: number | null): Tensor {
+  return cap === null ? x : g.mul(g.tanh(g.mul(x, 1 / cap)), cap);
+}
+
+/** The MLP's gate activation: SiLU (x sigmoid(x)) or gelu_pytorch_tanh (HF ACT2FN). */
+function activate(g: GraphBuilder, x: Tensor, activation: Activation): Tensor {
+  if (activation === 'silu') return g.mul(x, g.sigmoid(x));
+  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), torch's gelu(approximate='tanh').
+  const inner = g.mul(g.add(x, g.mul(g.mul(g.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
+  return g.mul(g.mul(x, 0.5), g.add(g.tanh(inner), 1));
 }
 
 /** HF rotate_half: cat(-x2, x1) on the last axis. */
@@ -91,16 +140,27 @@ function rotateHalf(g: GraphBuilder, x: Tensor, hd: number): Tensor {
 
 /**
  * cos and sin tables [B, 1, T, head_dim] computed in-graph from the positions (ENGINE-NOTES: not
- * stored): inv_freq[i] = theta^(-2i/d) (HF LlamaRotaryEmbedding, default rope type), emb =
- * cat(freqs, freqs).
+ * stored): inv_freq from the rope type (architecture.ts ropeSpec, HF modeling_rope_utils.py), emb
+ * = cat(freqs, freqs), both scaled by the attention factor (yarn). Dynamic NTK scales inv_freq[i]
+ * by ratio^(-2i / (d - 2)), ratio from the longest position of this run, as HF's
+ * dynamic_rope_update recomputes it from max(position_ids) + 1.
  */
-function rotaryTables(g: GraphBuilder, config: LlamaGraphConfig, positionIds: Tensor): { cos: Tensor; sin: Tensor } {
+function rotaryTables(g: GraphBuilder, config: LlamaGraphConfig, arch: Architecture, positionIds: Tensor): { cos: Tensor; sin: Tensor } {
   const hd = headDim(config);
-  const invFreq = Array.from({ length: hd / 2 }, (_, i) => 1 / config.rope_theta ** ((2 * i) / hd));
+  const { invFreq, attentionFactor, dynamic } = arch.rope;
   const pos = g.unsqueeze(g.cast(positionIds, g.floatType), [2]); // [B, T, 1]
-  const freqs = g.mul(pos, g.constant(invFreq, [hd / 2])); // [B, T, hd/2]
+  let inv = g.constant(invFreq, [hd / 2]);
+  if (dynamic !== null) {
+    const { factor, maxPositionEmbeddings: m } = dynamic;
+    const seqLen = g.maximum(g.add(g.reduceMax(g.stopGradient(pos), [0, 1, 2], false), 1), m); // scalar
+    const logRatio = g.log(g.sub(g.mul(seqLen, factor / m), factor - 1));
+    const exponents = Array.from({ length: hd / 2 }, (_, i) => (-2 * i) / (hd - 2));
+    inv = g.mul(inv, g.exp(g.mul(g.constant(exponents, [hd / 2]), logRatio)));
+  }
+  const freqs = g.mul(pos, inv); // [B, T, hd/2]
   const emb = g.unsqueeze(g.concat([freqs, freqs], 2), [1]); // [B, 1, T, hd]
-  return { cos: g.cos(emb), sin: g.sin(emb) };
+  if (attentionFactor === 1) return { cos: g.cos(emb), sin: g.sin(emb) };
+  return { cos: g.mul(g.cos(emb), attentionFactor), sin: g.mul(g.sin(emb), attentionFactor) };
 }
 
 /**
@@ -112,16 +172,19 @@ function rotaryTables(g: GraphBuilder, config: LlamaGraphConfig, positionIds: Te
  * causal_mask: an Add needs no Where in every layer and none in the backward pass (ENGINE-NOTES
  * profile: -8% of a 3M training step). Rows with at least one visible key get exactly the
  * softmax of the visible scores, as with a Where; a padding row that sees no key at all gets
- * meaningless weights either way, and nothing reads its output.
+ * meaningless weights either way, and nothing reads its output. With a sliding `window` W a key
+ * is also hidden when s <= P + t - W (HF sliding_window_overlay: kv_idx > q_idx - W), both
+ * indices absolute, so a KV-cache step masks the cached keys the same way as a full forward.
  */
-function attentionBias(g: GraphBuilder, inputIds: Tensor, attentionMask: Tensor, nRep: number): Tensor {
+function attentionBias(g: GraphBuilder, inputIds: Tensor, attentionMask: Tensor, nRep: number, window: number | null = null): Tensor {
   const T = inputIds.shape[1] as number | string;
   const S = attentionMask.shape[1] as number | string;
   const tLen = g.dimSize(inputIds, 1);
   const sLen = g.dimSize(attentionMask, 1);
   const qPos = g.range(g.sub(sLen, tLen), sLen, 1, { size: T }); // [T]
   const kPos = g.range(0, sLen, 1, { size: S }); // [S]
-  const causal = g.lessOrEqual(g.unsqueeze(kPos, [0]), g.unsqueeze(qPos, [1])); // [T, S]
+  let causal = g.lessOrEqual(g.unsqueeze(kPos, [0]), g.unsqueeze(qPos, [1])); // [T, S]
+  if (window !== null) causal = g.and(causal, g.greater(g.unsqueeze(kPos, [0]), g.unsqueeze(g.sub(qPos, window), [1])));
   const notPad = g.unsqueeze(g.equal(attentionMask, 1), [1, 2]); // [B, 1, 1, S]
   const bias = g.where(g.and(causal, notPad), 0, ATTENTION_MASK_VALUE); // [B, 1, T, S]
   return nRep === 1 ? bias : g.concat(Array.from({ length: nRep }, () => bias), 2);
@@ -135,6 +198,7 @@ function attentionBias(g: GraphBuilder, inputIds: Tensor, attentionMask: Tensor,
 function attention(
   g: GraphBuilder,
   config: LlamaGraphConfig,
+  arch: Architecture,
   q: Tensor, // [B, nH, T, hd]
   k: Tensor, // [B, kv, S, hd]
   v: Tensor, // [B, kv, S, hd]
@@ -144,9 +208,10 @@ function attention(
   const hd = headDim(config);
   const nH = config.num_attention_heads;
   const nKv = config.num_key_value_heads;
-  // 1/sqrt(hd) is applied to q rather than to the scores: the same maths on a T/hd smaller tensor.
-  const qg = g.reshape(g.mul(q, 1 / Math.sqrt(hd)), [0, nKv, -1, hd]); // [B, kv, n_rep * T, hd]
-  const scores = g.matmul(qg, g.transpose(k, [0, 1, 3, 2]));
+  // The scale (1/sqrt(hd), gemma2 query_pre_attn_scalar^-0.5) is applied to q rather than to the
+  // scores: the same maths on a T/hd smaller tensor. Soft-capping (gemma2) comes before the mask.
+  const qg = g.reshape(g.mul(q, arch.attentionScale), [0, nKv, -1, hd]); // [B, kv, n_rep * T, hd]
+  const scores = softcap(g, g.matmul(qg, g.transpose(k, [0, 1, 3, 2])), arch.attentionSoftcap);
   const probs = g.softmax(g.add(scores, bias), -1);
   // T is named explicitly: the builder cannot divide a symbolic n_rep * T back into T.
   const out = g.reshape(g.matmul(probs, v), [0, nH, T, hd]); // [B, nH, T, hd]
@@ -160,45 +225,72 @@ function splitHeads(g: GraphBuilder, x: Tensor, n: number, hd: number): Tensor {
 
 /** The whole decoder: logits for every new position and, with a cache, the presents. */
 export function llamaDecoder(g: GraphBuilder, config: LlamaGraphConfig, p: ParamTensors, inputs: DecoderInputs): DecoderOutputs {
+  const arch = architectureOf(config);
   const hd = headDim(config);
   const nH = config.num_attention_heads;
   const nKv = config.num_key_value_heads;
   const eps = config.rms_norm_eps;
-  const { cos, sin } = rotaryTables(g, config, inputs.positionIds);
+  const norm = (x: Tensor, name: string): Tensor => rmsNorm(g, x, param(p, `${name}.weight`), eps, arch.normAddsOne);
+  const { cos, sin } = rotaryTables(g, config, arch, inputs.positionIds);
   const rope = (x: Tensor): Tensor => g.add(g.mul(x, cos), g.mul(rotateHalf(g, x, hd), sin));
-  const maskBias = attentionBias(g, inputs.inputIds, inputs.attentionMask, nH / nKv);
+  // One additive mask per distinct window (full attention, and each sliding window used).
+  const masks = new Map<number | null, Tensor>();
+  const maskFor = (window: number | null): Tensor => {
+    let m = masks.get(window);
+    if (m === undefined) masks.set(window, (m = attentionBias(g, inputs.inputIds, inputs.attentionMask, nH / nKv, window)));
+    return m;
+  };
 
   let x = g.gather(param(p, 'model.embed_tokens.weight'), inputs.inputIds, 0); // [B, T, H]
+  if (arch.embeddingScale !== 1) x = g.mul(x, arch.embeddingScale); // gemma: x sqrt(hidden_size)
   const presents: LayerCache[] = [];
   for (let l = 0; l < config.num_hidden_layers; l++) {
     const pre = `model.layers.${l}`;
-    const h = rmsNorm(g, x, param(p, `${pre}.input_layernorm.weight`), eps);
+    const h = norm(x, `${pre}.input_layernorm`);
     const proj = (name: string): Tensor => projection(g, p, h, `${pre}.self_attn.${name}`);
-    const q = rope(splitHeads(g, proj('q_proj'), nH, hd));
-    let k = rope(splitHeads(g, proj('k_proj'), nKv, hd));
+    // qwen3: RMSNorm over head_dim of each head, before RoPE.
+    const heads = (name: string, n: number): Tensor => {
+      const t = splitHeads(g, proj(`${name}_proj`), n, hd);
+      return arch.qkNorm ? norm(t, `${pre}.self_attn.${name}_norm`) : t;
+    };
+    const q = rope(heads('q', nH));
+    let k = rope(heads('k', nKv));
     let v = splitHeads(g, proj('v_proj'), nKv, hd);
     const past = inputs.past?.[l];
-    if (past) {
-      k = g.concat([past.key, k], 2);
-      v = g.concat([past.value, v], 2);
-      presents.push({ key: k, value: v });
+    let a: Tensor;
+    if (past && inputs.cachedAttention) {
+      // The sampling engine's shared-cache graph (graphs/shared-cache.ts): cache written in place.
+      const cached = inputs.cachedAttention(l, q, k, v, past);
+      presents.push(cached.present);
+      a = cached.output;
+    } else {
+      if (past) {
+        k = g.concat([past.key, k], 2);
+        v = g.concat([past.value, v], 2);
+        presents.push({ key: k, value: v });
+      }
+      a = attention(g, config, arch, q, k, v, maskFor(arch.layerWindows[l] ?? null), inputs.inputIds.shape[1] as Dim);
     }
-    const a = attention(g, config, q, k, v, maskBias, inputs.inputIds.shape[1] as Dim);
-    x = g.add(x, projection(g, p, a, `${pre}.self_attn.o_proj`));
-    const h2 = rmsNorm(g, x, param(p, `${pre}.post_attention_layernorm.weight`), eps);
+    const o = projection(g, p, a, `${pre}.self_attn.o_proj`);
+    // gemma2 normalises each sublayer's output too (post_attention / post_feedforward_layernorm);
+    // llama's post_attention_layernorm is the MLP's input norm instead.
+    x = g.add(x, arch.sandwichNorms ? norm(o, `${pre}.post_attention_layernorm`) : o);
+    const h2 = norm(x, arch.sandwichNorms ? `${pre}.pre_feedforward_layernorm` : `${pre}.post_attention_layernorm`);
     const gate = projection(g, p, h2, `${pre}.mlp.gate_proj`);
     const up = projection(g, p, h2, `${pre}.mlp.up_proj`);
-    const act = g.mul(g.mul(gate, g.sigmoid(gate)), up); // SwiGLU: silu(gate) * up
-    x = g.add(x, projection(g, p, act, `${pre}.mlp.down_proj`));
+    const act = g.mul(activate(g, gate, arch.activation), up); // act(gate) * up
+    const down = projection(g, p, act, `${pre}.mlp.down_proj`);
+    x = g.add(x, arch.sandwichNorms ? norm(down, `${pre}.post_feedforward_layernorm`) : down);
   }
+  if (inputs.lastLogitsOnly) x = g.gather(x, g.constant([-1n], [1], 'int64'), 1); // [B, 1, H]: the last position
   if (inputs.dropLastLogits) {
     const T = inputs.inputIds.shape[1];
     if (typeof T !== 'number' || T < 2) throw new Error(`llama decoder: dropLastLogits needs a fixed sequence length >= 2, got ${String(T)}`);
     x = g.slice(x, [0], [T - 1], [1]); // [B, T-1, H]: H wide, not V
   }
-  const hf = rmsNorm(g, x, param(p, 'model.norm.weight'), eps);
+  const hf = norm(x, 'model.norm');
   const head = config.tie_word_embeddings ? param(p, 'model.embed_tokens.weight') : param(p, 'lm_head.weight');
-  return { logits: linear(g, hf, head), presents };
+  return { logits: softcap(g, linear(g, hf, head), arch.finalLogitSoftcap), presents };
 }
 
 /**

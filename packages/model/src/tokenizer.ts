@@ -27,10 +27,18 @@ export interface LoadedTokenizer {
   decode(ids: ArrayLike<number> | ArrayLike<bigint>, options?: DecodeOptions): string;
   tokenToId(token: string): number | undefined;
   idToToken(id: number): string | undefined;
+  /** '' when the tokenizer has none (Qwen2/Qwen3: bos_token null), as HF's template variable renders it. */
   bosToken: string;
+  /** Whether tokenizer_config.json names a BOS token. */
+  hasBos: boolean;
   eosToken: string;
   /** The configured pad token, else the EOS token (TRL pads with EOS when there is none). */
   padToken: string;
+  /**
+   * The BOS id; for a tokenizer without one, the pad id (else EOS), which is what such models'
+   * config.json holds as bos_token_id (Qwen3: 151643 = <|endoftext|>). Check hasBos before
+   * treating it as a prefix of encoded text.
+   */
   bosId: number;
   eosId: number;
   padId: number;
@@ -71,10 +79,11 @@ export function createTokenizer(tokenizerJson: TokenizerJson, tokenizerConfig: T
   };
   const bos = idOf('bos_token');
   const eos = idOf('eos_token');
-  if (bos === undefined || eos === undefined) {
+  // Qwen2/Qwen3 name no BOS (bos_token null, add_bos_token false): their templates start with
+  // <|im_start|>. Every decoder-only family names an EOS: generation cannot stop without one.
+  if (eos === undefined) {
     throw new Error(
-      `tokenizer_config.json must name bos_token and eos_token (Llama-family tokenizers have both); ` +
-        `got bos_token ${JSON.stringify(tokenizerConfig.bos_token)}, eos_token ${JSON.stringify(tokenizerConfig.eos_token)}`,
+      `tokenizer_config.json must name eos_token (the token that ends a sequence); got eos_token ${JSON.stringify(tokenizerConfig.eos_token)}`,
     );
   }
   const pad = idOf('pad_token') ?? eos;
@@ -93,10 +102,11 @@ export function createTokenizer(tokenizerJson: TokenizerJson, tokenizerConfig: T
     },
     tokenToId: (token) => tok.token_to_id(token),
     idToToken: (id) => tok.id_to_token(id),
-    bosToken: bos[0],
+    bosToken: bos?.[0] ?? '',
+    hasBos: bos !== undefined,
     eosToken: eos[0],
     padToken: pad[0],
-    bosId: bos[1],
+    bosId: bos?.[1] ?? pad[1],
     eosId: eos[1],
     padId: pad[1],
     vocabSize: maxId + 1,

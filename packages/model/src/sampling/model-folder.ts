@@ -8,6 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { COMPLETE_MARKER } from '../checkpoint.ts';
 import { loadTokenizer, type LoadedTokenizer } from '../tokenizer.ts';
+import { stopTokenIds } from '../tokenizer-stops.ts';
 import { SamplingError } from './errors.ts';
 
 /** Where an ONNX decoder is looked for, in order. */
@@ -19,7 +20,7 @@ export interface ModelFolder {
   name: string;
   onnxPath: string;
   tokenizer: LoadedTokenizer;
-  /** generation_config.json's eos_token_id, else config.json's, else the tokenizer's EOS. */
+  /** generation_config.json's eos_token_id, else config.json's, else the tokenizer's EOS; plus the chat template's end-of-turn token (tokenizer-stops.ts). */
   eosTokenIds: number[];
   /** config.json max_position_embeddings: prompt + generated tokens never exceed it. */
   contextLength: number | undefined;
@@ -101,7 +102,7 @@ export async function loadModelFolder(dirInput: string, { requireComplete = fals
     name: basename(dir),
     onnxPath,
     tokenizer,
-    eosTokenIds: ids(generation.eos_token_id) ?? ids(config.eos_token_id) ?? [tokenizer.eosId],
+    eosTokenIds: stopTokenIds(tokenizer, { configured: ids(generation.eos_token_id) ?? ids(config.eos_token_id) }),
     contextLength: positiveInt(config.max_position_embeddings),
     numKeyValueHeads: positiveInt(config.num_key_value_heads) ?? heads,
     headDim: positiveInt(config.head_dim) ?? (heads !== undefined && hidden !== undefined ? hidden / heads : undefined),

@@ -42,6 +42,33 @@ function data(batch: number, seed: number): Record<string, TensorData> {
 const init = () => ({ w: new Float32Array(D * C), b: new Float32Array(C) });
 
 describe('train stepper', () => {
+  it('a frozen param (e.g. a LoRA base) stays as given over two buckets, has no optimizer state, and can be left out of getParams', async () => {
+    const adapterOnly = ({ batch }: Bucket) =>
+      buildTrainStep(
+        (g: GraphBuilder) => {
+          const x = g.input('x', [batch, D]);
+          const y = g.input('y', [batch, 1], 'int64');
+          const w = g.param('w', [D, C]);
+          const b = g.param('b', [C]);
+          const logp = g.logSoftmax(g.add(g.matmul(x, w), b), -1);
+          return { loss: g.neg(g.reduceMean(g.gatherElements(logp, y, 1), [])) };
+        },
+        { optimizer: { type: 'adamw', weightDecay: 0 }, maxGradNorm: 1, params: ['b'] },
+      );
+    const graph = adapterOnly({ batch: 5 });
+    expect(graph.frozen.map((p) => p.name)).toEqual(['w']);
+    expect(graph.carry.map(([, i]) => i)).toEqual(['b', 'optim/exp_avg/b', 'optim/exp_avg_sq/b']);
+    const w0 = Float32Array.from({ length: D * C }, seededNormal(3));
+    const s = await createTrainStepper<Bucket>({ buildStep: adapterOnly, params: { w: w0, b: new Float32Array(C) }, thread: 'main' });
+    for (let i = 0; i < 6; i++) await s.step({ batch: i % 2 ? 8 : 5 }, data(i % 2 ? 8 : 5, i), { lr: 0.05 });
+    const only = await s.getParams(['b']);
+    expect(Object.keys(only)).toEqual(['b']);
+    expect(only.b!.some((v) => v !== 0)).toBe(true);
+    expect((await s.getParams()).w).toEqual(w0);
+    await expect(s.getParams(['nope'])).rejects.toThrow(/nope not params of this stepper/);
+    await s.close();
+  });
+
   it('trains in a worker thread over two shape buckets; matches the main thread exactly', async () => {
     const run = async (thread: 'worker' | 'main') => {
       const s = await createTrainStepper<Bucket>({ buildStep: classifier, params: init(), thread });

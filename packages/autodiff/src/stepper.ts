@@ -43,7 +43,11 @@ export interface TrainStepper<B> {
   accumulate(bucket: B, batch: Record<string, TensorData>): Promise<Record<string, number>>;
   /** One optimizer update from the accumulated gradients (then zeroed); returns grad_norm. */
   apply(options: { lr: number }): Promise<Record<string, number>>;
-  getParams(): Promise<Record<string, FloatArray>>;
+  /**
+   * Current values of the held params (trainable and frozen), or of `names` only: a LoRA trainer
+   * reads back the adapter and never copies the frozen base out of the host.
+   */
+  getParams(names?: string[]): Promise<Record<string, FloatArray>>;
   getState(): Promise<OptimizerState>;
   /** Optimizer steps taken (restored state included). */
   readonly stepCount: number;
@@ -173,8 +177,11 @@ export async function createTrainStepper<B>({
       steps++;
       return toNumbers(out);
     },
-    async getParams() {
-      const names = [...held].filter((n) => paramNames.has(n));
+    async getParams(only) {
+      const unknown = only?.filter((n) => !paramNames.has(n)) ?? [];
+      if (unknown.length) throw new Error(`getParams: ${unknown.join(', ')} not params of this stepper`);
+      const want = only && new Set(only);
+      const names = [...held].filter((n) => paramNames.has(n) && (want === undefined || want.has(n)));
       const t = await host.getTensors(names);
       return Object.fromEntries(names.map((n) => [n, t[n]!.data as FloatArray]));
     },

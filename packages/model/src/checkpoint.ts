@@ -110,8 +110,9 @@ async function checkpointFiles(input: CheckpointInput, tokenizerVocab: number): 
   if (input.trainingArgs !== undefined) files.push(['training_args.json', [json(input.trainingArgs)]]);
   if (input.metrics !== undefined) files.push(['metrics.json', [json(input.metrics)]]);
   for (const [name, data] of Object.entries(input.extraFiles ?? {})) {
-    if (name.includes('/') || name.includes('\\') || name === COMPLETE_MARKER || files.some(([n]) => n === name)) {
-      throw new Error(`extraFiles: ${JSON.stringify(name)} is not a valid extra file name (plain names only, not a standard file)`);
+    // A plain name or one sub-folder level (`adapter/adapter_config.json`, a use_peft round's PEFT files).
+    if (!/^[^/\\]+(\/[^/\\]+)?$/.test(name) || name.split('/').some((s) => s === '..' || s === '.') || name === COMPLETE_MARKER || files.some(([n]) => n === name)) {
+      throw new Error(`extraFiles: ${JSON.stringify(name)} is not a valid extra file name (a plain name or folder/name, not a standard file)`);
     }
     files.push([name, typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data]);
   }
@@ -158,6 +159,7 @@ export async function writeFolderAtomically(
   try {
     const marker: CompleteMarker = { format: 'sppo-checkpoint/1', files: {} };
     for (const [name, chunks] of files) {
+      if (name.includes('/')) await mkdir(dirname(join(tmp, name)), { recursive: true }); // e.g. adapter/ (PEFT files)
       await writeSynced(join(tmp, name), chunks);
       const hash = createHash('sha256');
       for (const c of chunks) hash.update(c);

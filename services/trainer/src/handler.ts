@@ -136,7 +136,9 @@ async function trainRound(task: TrainTask, logger: Logger, o: TrainHandlerOption
   const local = join(o.cacheDir, 'out', `${run}-${t + 1}-${randomUUID().slice(0, 8)}`);
   await mkdir(join(o.cacheDir, 'out'), { recursive: true });
   try {
-    await writeTrainedCheckpoint(local, { base, weights: result.weights, trainingArgs: manifest.config, logHistory: result.logHistory, summary: result.summary });
+    // use_peft: round t's adapter (on pi_t) in PEFT format under adapter/, beside the merged pi_{t+1}.
+    const adapter = result.adapter ? { adapter: { ...result.adapter, baseModelNameOrPath: manifest.checkpoint_key } } : {};
+    await writeTrainedCheckpoint(local, { base, weights: result.weights, trainingArgs: manifest.config, logHistory: result.logHistory, summary: result.summary, ...adapter });
     await uploadFolder(store, local, checkpointPrefix(run, t + 1), { lastFile: '_COMPLETE' });
   } finally {
     await rm(local, { recursive: true, force: true });

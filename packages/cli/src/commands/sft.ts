@@ -164,7 +164,8 @@ export async function runTrainingCommand(o: RunTrainingCommandOptions): Promise<
   process.stderr.write(
     `${o.name}: ${stats.examples} ${prepared.data.kind === 'sft' ? 'rows' : prepared.data.kind === 'pair' ? 'pairs' : 'responses'}` +
       ` (${stats.truncatedPrompts} prompts and ${stats.truncatedResponses} responses truncated), loss ${o.name === 'sft' ? 'nll' : resolved.args.loss_type},` +
-      ` ${resolved.args.optim} lr ${resolved.args.learning_rate}, ${resolved.args.num_train_epochs} epoch(s)\n`,
+      ` ${resolved.args.optim} lr ${resolved.args.learning_rate}, ${resolved.args.num_train_epochs} epoch(s)` +
+      `${resolved.args.use_peft ? `, LoRA r ${resolved.args.lora_r} alpha ${resolved.args.lora_alpha} on ${resolved.args.lora_target_modules.join(',')}` : ''}\n`,
   );
   const store = await localStateStore(o.stateDir);
   if (store.resume) process.stderr.write(`${o.name}: resuming from step ${store.resume.step} (${o.stateDir})\n`);
@@ -181,7 +182,9 @@ export async function runTrainingCommand(o: RunTrainingCommandOptions): Promise<
   });
   const trainingArgs = { ...resolved.args, ...(resolved.chatTemplate ? { chat_template: resolved.chatTemplate } : {}), ...(resolved.preset ? { preset: resolved.preset } : {}), ...o.provenance };
   try {
-    await writeTrainedCheckpoint(o.out, { base: checkpoint, weights: result.weights, trainingArgs, logHistory: result.logHistory, summary: result.summary, overwrite: o.overwrite });
+    // use_peft: the PEFT adapter goes into <out>/adapter/ beside the merged weights.
+    const adapter = result.adapter ? { adapter: { ...result.adapter, baseModelNameOrPath: String(o.provenance.model_name_or_path) } } : {};
+    await writeTrainedCheckpoint(o.out, { base: checkpoint, weights: result.weights, trainingArgs, logHistory: result.logHistory, summary: result.summary, overwrite: o.overwrite, ...adapter });
   } catch (e) {
     if ((e as Error).name === 'CheckpointExistsError') throw new UsageError(`${(e as Error).message} (or pass --overwrite)`);
     throw e;

@@ -10,6 +10,8 @@ export const LOSS_TYPES = ['sppo', 'sppo_single', 'sppo_hard', 'sigmoid', 'ipo']
 export const OPTIMIZERS = ['rmsprop', 'adamw'] as const;
 export const LR_SCHEDULER_TYPES = ['linear', 'cosine', 'constant', 'constant_with_warmup'] as const;
 export const TRUNCATION_MODES = ['keep_end', 'keep_start'] as const;
+/** HF names of the decoder's linear modules that LoRA may target (PEFT target_modules), or all-linear. */
+export const LORA_TARGET_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj', 'all-linear'] as const;
 
 /** The plain field shape, so runConfigSchema can compose it into one flat, strict object. */
 export const trainingArgsShape = {
@@ -108,6 +110,25 @@ export const trainingArgsShape = {
     .default(50)
     .describe('Write resumable trainer state (parameters, optimizer moments, step) every N optimizer steps.'),
   logging_steps: z.number().int().min(1).default(1).describe('Log TRL-named metrics every N optimizer steps.'),
+
+  // --- LoRA adapters on a frozen base (TRL ModelConfig's names, PEFT LoraConfig semantics) ---
+  use_peft: z
+    .boolean()
+    .default(false)
+    .describe(
+      'Train a LoRA adapter on the frozen pi_t instead of every weight (TRL use_peft). The reference is the same base with the adapter off; the round writes the adapter in PEFT format (adapter/) and the merged checkpoint.',
+    ),
+  lora_r: z.number().int().min(1).default(16).describe('LoRA rank r (TRL default 16).'),
+  lora_alpha: z.number().positive().default(32).describe('LoRA alpha; the update is scaled by lora_alpha / lora_r (TRL default 32).'),
+  lora_dropout: z.number().min(0).lt(1).default(0.05).describe('Dropout on the adapter input only, in [0, 1) (TRL default 0.05).'),
+  lora_target_modules: z
+    .array(z.enum(LORA_TARGET_MODULES))
+    .min(1)
+    .refine((m) => !m.includes('all-linear') || m.length === 1, { message: "'all-linear' stands alone: it already covers every projection" })
+    .default(['q_proj', 'v_proj'])
+    .describe(
+      "Linear modules that get adapters, by HF name: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or 'all-linear' (every projection, not lm_head). Default q_proj,v_proj (PEFT's Llama default).",
+    ),
 };
 
 type TrainingArgsLike = {

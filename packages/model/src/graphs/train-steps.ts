@@ -49,7 +49,7 @@ export function bucketParams(g: GraphBuilder, o: GraphBucketOptions): ParamTenso
 }
 
 /** The trainable names of a bucket: the caller's subset, else the adapter's (LoRA), else all. */
-function bucketTrainable(o: GraphBucketOptions & { trainable?: string[] }): string[] | undefined {
+export function bucketTrainable(o: GraphBucketOptions & { trainable?: string[] }): string[] | undefined {
   if (o.trainable) return o.trainable;
   if (!o.lora) return undefined;
   return loraParameterShapes(loraTargets(o.config, o.lora), o.lora.r).map((p) => p.name);

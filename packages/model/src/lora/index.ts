@@ -5,5 +5,5 @@ export { initLoraWeights, loraAName, loraBName, loraParameterShapes } from './pa
 export type { LoraParameterShape, LoraWeights } from './params.ts';
 export { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, PEFT_KEY_PREFIX, peftAdapterConfig, readPeftAdapter, writePeftAdapter } from './peft.ts';
 export type { PeftAdapter } from './peft.ts';
-export { ALL_LINEAR, DEFAULT_LORA_TARGETS, LORA_MODULE_NAMES, loraScale, loraTargets, targetModuleNames, validateLoraSpec } from './spec.ts';
-export type { LoraModuleName, LoraSpec, LoraTarget } from './spec.ts';
+export { ALL_LINEAR, DEFAULT_LORA_TARGETS, LORA_MODULE_NAMES, loraScale, loraSpecFromArgs, loraTargets, targetModuleNames, validateLoraSpec } from './spec.ts';
+export type { LoraArgs, LoraModuleName, LoraSpec, LoraTarget } from './spec.ts';

@@ -77,3 +77,17 @@ export function loraTargets(config: LlamaGraphConfig, spec: LoraSpec): LoraTarge
   if (out.length === 0) throw new Error(`lora_target_modules ${JSON.stringify(spec.targetModules)} matched no linear module of this model`);
   return out;
 }
+
+/** TRL's field names (ModelConfig: lora_r, lora_alpha, lora_dropout, lora_target_modules). */
+export interface LoraArgs {
+  lora_r: number;
+  lora_alpha: number;
+  lora_dropout: number;
+  lora_target_modules: readonly string[];
+}
+
+export function loraSpecFromArgs(args: LoraArgs): LoraSpec {
+  const spec = { r: args.lora_r, alpha: args.lora_alpha, dropout: args.lora_dropout, targetModules: [...args.lora_target_modules] };
+  validateLoraSpec(spec);
+  return spec;
+}

@@ -14,7 +14,7 @@ export { TrainingDivergedError, trainingFingerprint, trainPolicy } from './loop.
 export type { TrainPolicyOptions, TrainPolicyResult } from './loop.ts';
 export { formatProgressLine, summarize } from './metrics.ts';
 export type { SummaryOptions } from './metrics.ts';
-export { writeTrainedCheckpoint } from './output.ts';
+export { ADAPTER_DIR, writeTrainedCheckpoint } from './output.ts';
 export type { TrainedCheckpointInput } from './output.ts';
 export { parseJsonLines, parseTripletJsonl, preparePreferenceData, prepareSftData } from './prepare.ts';
 export type { PreparedData } from './prepare.ts';

@@ -18,6 +18,9 @@ import { formatProgressLine, summarize } from './metrics.ts';
 import { createSequenceScorer } from '../scoring/scorer.ts';
 import type { LogEntry, TrainState } from './state.ts';
 import { buildGradientGraph, buildStepGraph, optimizerFromArgs } from './steps.ts';
+import { mergeLora } from '../lora/merge.ts';
+import { initLoraWeights, loraParameterShapes, type LoraWeights } from '../lora/params.ts';
+import { loraSpecFromArgs, loraTargets, type LoraSpec } from '../lora/spec.ts';
 
 export interface TrainPolicyOptions {
   config: LlamaGraphConfig;
@@ -41,7 +44,10 @@ export interface TrainPolicyOptions {
 }
 
 export interface TrainPolicyResult {
+  /** The trained policy's weights (with use_peft: the adapter merged into pi_t). */
   weights: Map<string, Float32Array>;
+  /** With use_peft: the trained adapter (packages/model/src/lora), for the PEFT adapter files. */
+  adapter?: { spec: LoraSpec; weights: LoraWeights };
   logHistory: LogEntry[];
   summary: Record<string, number>;
   plan: TrainingPlan;
@@ -116,16 +122,25 @@ export async function trainPolicy({
     }
   }
 
+  // use_peft (TRL): a fresh LoRA adapter on the frozen pi_t. pi_t's weights are frozen inputs of
+  // the step (no gradients, no optimizer state, never carried); the reference above is that same
+  // pi_t, i.e. the base with the adapter off, so no second copy of the model is made.
+  const lora = args.use_peft ? loraSpecFromArgs(args) : undefined;
+  const adapterNames = lora ? loraParameterShapes(loraTargets(config, lora), lora.r).map((p) => p.name) : [];
   const initial: Record<string, Float32Array | Float64Array> = {};
   for (const { name } of parameterShapes(config)) {
-    const w = resume?.weights[name] ?? weights.get(name);
+    const w = (lora ? undefined : resume?.weights[name]) ?? weights.get(name);
     if (w === undefined) throw new Error(`trainPolicy: no value for parameter ${name}; the weights do not match the config`);
     initial[name] = w;
+  }
+  if (lora) {
+    const fresh = initLoraWeights(loraTargets(config, lora), lora, args.seed);
+    for (const name of adapterNames) initial[name] = resume?.weights[name] ?? fresh.get(name)!;
   }
   // gradient_accumulation_steps > 1: micro-batches of per_device_train_batch_size through a
   // gradients graph, then one optimizer update (autodiff's accumulate/apply, grad_scale = 1/n).
   const accumulation = args.gradient_accumulation_steps > 1;
-  const graphOptions = { config, args, floatType, gatherGradient };
+  const graphOptions = { config, args, floatType, gatherGradient, ...(lora ? { lora: { ...lora, dropoutSeed: args.seed } } : {}) };
   const stepper = await createTrainStepper<Bucket>({
     buildStep: (bucket) => buildStepGraph(data.kind, bucket, graphOptions),
     bucketKey,
@@ -173,18 +188,23 @@ export async function trainPolicy({
       if ((s + 1) % args.logging_steps === 0 || s + 1 === plan.trainSteps) logHistory.push(entry);
       onStep?.(entry, formatProgressLine(entry, { totalSteps: plan.trainSteps, ms, kind: data.kind }), { totalSteps: plan.trainSteps, ms });
       if (onSave !== undefined && (s + 1) % args.save_steps === 0 && s + 1 < plan.trainSteps) {
-        const [params, optimizer] = [await stepper.getParams(), await stepper.getState()];
+        // With use_peft the state holds the adapter only: the base is pi_t, which the job already has.
+        const [params, optimizer] = [await stepper.getParams(lora ? adapterNames : undefined), await stepper.getState()];
         await onSave({ step: s + 1, fingerprint, weights: params, optimizer, logHistory: [...logHistory], runtimeSeconds: runtime() });
       }
     }
+    const f32 = (w: Float32Array | Float64Array): Float32Array => (w instanceof Float32Array ? w : Float32Array.from(w));
+    const summary = summarize(logHistory, { plan, numExamples, runtimeSeconds: runtime(), resumedFromStep: resume?.step });
+    const done = { logHistory, summary, plan, ...(resume === undefined ? {} : { resumedFromStep: resume.step }) };
+    if (lora) {
+      const trained = await stepper.getParams(adapterNames);
+      const adapter: LoraWeights = new Map(adapterNames.map((n) => [n, f32(trained[n]!)]));
+      return { weights: mergeLora(config, weights, lora, adapter), adapter: { spec: lora, weights: adapter }, ...done };
+    }
     const final = await stepper.getParams();
     const out = new Map<string, Float32Array>();
-    for (const { name } of parameterShapes(config)) {
-      const w = final[name] as Float32Array | Float64Array;
-      out.set(name, w instanceof Float32Array ? w : Float32Array.from(w));
-    }
-    const summary = summarize(logHistory, { plan, numExamples, runtimeSeconds: runtime(), resumedFromStep: resume?.step });
-    return { weights: out, logHistory, summary, plan, ...(resume === undefined ? {} : { resumedFromStep: resume.step }) };
+    for (const { name } of parameterShapes(config)) out.set(name, f32(final[name]!));
+    return { weights: out, ...done };
   } finally {
     await stepper.close();
   }

@@ -6,7 +6,14 @@
  */
 import { writeCheckpoint, type Checkpoint, type CompleteMarker } from '../checkpoint.ts';
 import { buildGenerationModelFiles } from '../graphs/generation.ts';
+import type { LlamaGraphConfig } from '../llama/config-types.ts';
+import type { LoraWeights } from '../lora/params.ts';
+import { writePeftAdapter } from '../lora/peft.ts';
+import type { LoraSpec } from '../lora/spec.ts';
 import type { LogEntry } from './state.ts';
+
+/** Where a use_peft round puts its adapter inside the checkpoint folder (PEFT's two files). */
+export const ADAPTER_DIR = 'adapter';
 
 export interface TrainedCheckpointInput {
   /** The checkpoint training started from (config, tokenizer, generation config). */
@@ -18,10 +25,21 @@ export interface TrainedCheckpointInput {
   summary: Record<string, number>;
   /** Replace a complete checkpoint already in `dir`. */
   overwrite?: boolean;
+  /**
+   * use_peft: the trained adapter, written as `adapter/adapter_config.json` and
+   * `adapter/adapter_model.safetensors` (PEFT format) beside the merged weights. A sub-folder, so
+   * that transformers loads the folder itself as the merged model and PEFT loads `adapter/`.
+   */
+  adapter?: { spec: LoraSpec; weights: LoraWeights; baseModelNameOrPath?: string };
 }
 
-export async function writeTrainedCheckpoint(dir: string, { base, weights, trainingArgs, logHistory, summary, overwrite = false }: TrainedCheckpointInput): Promise<CompleteMarker> {
+export async function writeTrainedCheckpoint(dir: string, { base, weights, trainingArgs, logHistory, summary, overwrite = false, adapter }: TrainedCheckpointInput): Promise<CompleteMarker> {
   const onnx = buildGenerationModelFiles(base.config, new Map(weights));
+  const adapterFiles = adapter
+    ? Object.fromEntries(
+        Object.entries(writePeftAdapter(base.config as LlamaGraphConfig, adapter.spec, adapter.weights, { baseModelNameOrPath: adapter.baseModelNameOrPath ?? null })).map(([name, bytes]) => [`${ADAPTER_DIR}/${name}`, bytes]),
+      )
+    : {};
   return writeCheckpoint(
     dir,
     {
@@ -33,7 +51,7 @@ export async function writeTrainedCheckpoint(dir: string, { base, weights, train
       onnx: onnx.model,
       trainingArgs,
       metrics: { log_history: logHistory, summary },
-      ...(onnx.externalData === null ? {} : { extraFiles: { [onnx.externalData.fileName]: onnx.externalData.chunks } }),
+      extraFiles: { ...adapterFiles, ...(onnx.externalData === null ? {} : { [onnx.externalData.fileName]: onnx.externalData.chunks }) },
     },
     { overwrite },
   );

@@ -5,10 +5,9 @@
  */
 import { buildGradientStep, buildTrainStep, type GraphBuilder, type OptimizerConfig, type StepGraph, type Tensor } from '@sppo/autodiff';
 import type { TrainingArgs } from '@sppo/core';
-import { declareParams } from '../graphs/decoder.ts';
 import type { LossGraph } from '../graphs/losses.ts';
 import { declareTokenBatch, sequenceLogps } from '../graphs/sequence-logps.ts';
-import { buildPreferenceTrainStep, buildSftTrainStep, preferenceLossBuild, sftLossBuild, type LossBuild } from '../graphs/train-steps.ts';
+import { bucketParams, bucketTrainable, buildPreferenceTrainStep, buildSftTrainStep, preferenceLossBuild, sftLossBuild, type GraphBucketOptions, type LossBuild } from '../graphs/train-steps.ts';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
 import type { Bucket } from './batches.ts';
 import type { TrainingData } from './examples.ts';
@@ -49,10 +48,10 @@ const maskedMean = (g: GraphBuilder, x: Tensor, mask: Tensor): Tensor => g.div(g
  * wrapping singleResponseSppoLoss) so the per-row log-probs come from the one forward pass; the
  * tests check it against buildSingleResponseSppoTrainStep.
  */
-export function responseSppoLossBuild({ config, batchSize, sequenceLength, beta }: { config: LlamaGraphConfig; batchSize: number; sequenceLength: number; beta: number }): LossBuild {
+export function responseSppoLossBuild({ config, batchSize, sequenceLength, beta, lora }: { config: LlamaGraphConfig; batchSize: number; sequenceLength: number; beta: number; lora?: GraphBucketOptions['lora'] }): LossBuild {
   if (!(beta > 0)) throw new Error(`beta must be > 0 (SPPO uses 0.001 = 1/eta), got ${beta}`);
   return (g): LossGraph => {
-    const params = declareParams(g, config);
+    const params = bucketParams(g, { config, batchSize, sequenceLength, ...(lora ? { lora } : {}) });
     const batch = declareTokenBatch(g, batchSize, sequenceLength);
     const referenceLogps = g.input('reference_logps', [batchSize], g.floatType);
     const winRate = g.input('win_rate', [batchSize], g.floatType);
@@ -89,6 +88,8 @@ export interface StepGraphOptions {
   args: StepArgs;
   floatType?: 'float32' | 'float64';
   gatherGradient?: 'scatter' | 'onehot';
+  /** LoRA (use_peft): only the adapter tensors are trained, the base stays frozen. */
+  lora?: GraphBucketOptions['lora'];
 }
 
 function checkLossForKind(kind: TrainingData['kind'], args: StepArgs): void {
@@ -104,22 +105,24 @@ function checkLossForKind(kind: TrainingData['kind'], args: StepArgs): void {
  * The gradients-only graph of one micro-batch bucket (gradient accumulation): the same loss as
  * buildStepGraph, its gradients added to the held accumulators (autodiff buildGradientStep).
  */
-export function buildGradientGraph(kind: TrainingData['kind'], bucket: Bucket, { config, args, floatType = 'float32', gatherGradient = 'scatter' }: StepGraphOptions): StepGraph {
+export function buildGradientGraph(kind: TrainingData['kind'], bucket: Bucket, { config, args, floatType = 'float32', gatherGradient = 'scatter', lora }: StepGraphOptions): StepGraph {
   checkLossForKind(kind, args);
-  const o = { config, batchSize: bucket.rows, sequenceLength: bucket.seqLen };
+  const o = { config, batchSize: bucket.rows, sequenceLength: bucket.seqLen, ...(lora ? { lora } : {}) };
+  const trainable = bucketTrainable(o);
   const build: LossBuild =
     kind === 'sft'
       ? sftLossBuild(o)
       : kind === 'pair'
         ? preferenceLossBuild({ ...o, lossType: args.loss_type, beta: args.beta, labelSmoothing: args.label_smoothing })
         : responseSppoLossBuild({ ...o, beta: args.beta });
-  return buildGradientStep(build, { name: `llama_${kind}_gradients`, floatType, gatherGradient, accumulate: true });
+  return buildGradientStep(build, { name: `llama_${kind}_gradients`, floatType, gatherGradient, accumulate: true, ...(trainable ? { params: trainable } : {}) });
 }
 
 /** The fused step (forward, gradients, clipping, optimizer) for one bucket of this data kind. */
-export function buildStepGraph(kind: TrainingData['kind'], bucket: Bucket, { config, args, floatType = 'float32', gatherGradient = 'scatter' }: StepGraphOptions): StepGraph {
+export function buildStepGraph(kind: TrainingData['kind'], bucket: Bucket, { config, args, floatType = 'float32', gatherGradient = 'scatter', lora }: StepGraphOptions): StepGraph {
   const common = {
     config,
+    ...(lora ? { lora } : {}),
     batchSize: bucket.rows,
     sequenceLength: bucket.seqLen,
     optimizer: optimizerFromArgs(args),
@@ -130,8 +133,10 @@ export function buildStepGraph(kind: TrainingData['kind'], bucket: Bucket, { con
   if (kind === 'sft') return buildSftTrainStep(common);
   if (kind === 'pair') return buildPreferenceTrainStep({ ...common, lossType: args.loss_type, beta: args.beta, labelSmoothing: args.label_smoothing });
   checkLossForKind(kind, args);
-  return buildTrainStep(responseSppoLossBuild({ config, batchSize: bucket.rows, sequenceLength: bucket.seqLen, beta: args.beta }), {
+  const trainable = bucketTrainable(common);
+  return buildTrainStep(responseSppoLossBuild({ config, batchSize: bucket.rows, sequenceLength: bucket.seqLen, beta: args.beta, ...(lora ? { lora } : {}) }), {
     name: 'llama_sppo_response_step',
+    ...(trainable ? { params: trainable } : {}),
     floatType,
     gatherGradient,
     optimizer: common.optimizer,

@@ -6,10 +6,13 @@
  * - a finished row leaves the batch (its cache rows are dropped), and columns that have become
  *   padding in every remaining row are dropped too, so late steps run on a smaller batch;
  * - every row draws from its own seeded stream (rng.ts), so its text does not depend on the
- *   other rows in the batch.
+ *   other rows in the batch;
+ * - with the engine's shared-cache decoder the cache is allocated once with room for every
+ *   column the batch can reach (prompt width + the longest max_new_tokens) and each step appends
+ *   in place; row surgery keeps that room.
  */
 import type { DecoderModel, StepOutput } from './decoder.ts';
-import { concatFloats, concatKvRows, emptyKvCache, selectKvRows, type KvCache } from './kv-cache.ts';
+import { concatFloats, concatKvRows, emptyKvCache, kvCapacity, selectKvRows, type KvCache } from './kv-cache.ts';
 import { sampleToken } from './logits.ts';
 import type { SamplingParams } from './params.ts';
 import { createSampleRng, type SampleRng } from './rng.ts';
@@ -81,8 +84,10 @@ export async function runBatch(decoder: DecoderModel, jobs: readonly RowJob[], c
   const width = Math.max(...groups.map((p) => p.length));
   const G = groups.length;
   const perChunk = Math.max(1, Math.floor((ctx.prefillLogitsBytes ?? 256 * 2 ** 20) / (4 * width * (ctx.vocabSize ?? 32_000))));
+  // The shared-cache decoder appends in place: room for every column this batch can reach.
+  const capacity = decoder.sharedCache ? width + Math.max(...jobs.map((j) => j.maxNewTokens)) : 0;
   const prefills = [];
-  for (let start = 0; start < G; start += perChunk) prefills.push(await prefillChunk(decoder, groups.slice(start, start + perChunk), width, ctx.padId));
+  for (let start = 0; start < G; start += perChunk) prefills.push(await prefillChunk(decoder, groups.slice(start, start + perChunk), width, ctx.padId, capacity));
   const prefill = {
     vocab: (prefills[0] as StepOutput).vocab,
     present: concatKvRows(prefills.map((p) => p.present)),
@@ -90,7 +95,8 @@ export async function runBatch(decoder: DecoderModel, jobs: readonly RowJob[], c
   };
   const vocab = prefill.vocab;
   const identity = rowGroup.every((g, i) => g === i);
-  let cache: KvCache = identity ? prefill.present : selectKvRows(prefill.present, rowGroup);
+  const room = (c: KvCache): number | undefined => (decoder.sharedCache ? kvCapacity(c) : undefined);
+  let cache: KvCache = identity ? prefill.present : selectKvRows(prefill.present, rowGroup, 0, room(prefill.present));
   let logits = identity ? prefill.lastLogits : gatherLogits(prefill.lastLogits, rowGroup, vocab);
   let rows: Row[] = jobs.map((job, i) => {
     const promptLength = job.promptIds.length;
@@ -120,7 +126,7 @@ export async function runBatch(decoder: DecoderModel, jobs: readonly RowJob[], c
     const live = alive.map((b) => rows[b] as Row);
     const dropColumns = Math.min(...live.map((r) => r.pad));
     if (alive.length < rows.length || dropColumns > 0) {
-      cache = selectKvRows(cache, alive, dropColumns);
+      cache = selectKvRows(cache, alive, dropColumns, room(cache));
       for (const r of live) r.pad -= dropColumns;
     }
     rows = live;
@@ -143,7 +149,7 @@ export async function runBatch(decoder: DecoderModel, jobs: readonly RowJob[], c
 }
 
 /** Prefills left-padded prompts to `width` columns in one step. */
-async function prefillChunk(decoder: DecoderModel, groups: readonly (readonly number[])[], width: number, padId: number): Promise<StepOutput> {
+async function prefillChunk(decoder: DecoderModel, groups: readonly (readonly number[])[], width: number, padId: number, capacity: number): Promise<StepOutput> {
   const G = groups.length;
   const inputIds = new BigInt64Array(G * width).fill(BigInt(padId));
   const mask = new BigInt64Array(G * width);
@@ -162,7 +168,7 @@ async function prefillChunk(decoder: DecoderModel, groups: readonly (readonly nu
     inputIds,
     attentionMask: mask,
     positionIds: positions,
-    past: emptyKvCache(decoder.numLayers, G, decoder.numKeyValueHeads, decoder.headDim),
+    past: emptyKvCache(decoder.numLayers, G, decoder.numKeyValueHeads, decoder.headDim, capacity),
   });
 }
 

@@ -5,11 +5,17 @@
  * backends/onnx.js). What the graph declares is read from the session's input metadata:
  * `position_ids` is optional, optimum's merged decoders add a `use_cache_branch` flag, and the
  * number of layers, KV heads and head size come from the `past_key_values.{i}.key` inputs.
+ *
+ * The engine's own shared-cache graph (graphs/shared-cache.ts, built from a checkpoint's weights)
+ * runs through the same interface with `sharedCache: true`: its past tensors have spare columns
+ * (KvCache.capacity), each step feeds them and fetches the same tensors back as the present, so
+ * ORT's GroupQueryAttention appends the new key/value in place, and its logits are the last
+ * position's only.
  */
 import * as ort from 'onnxruntime-node';
 import { availableProviders, executionProviderStartError } from '@sppo/autodiff';
 import { SamplingError } from './errors.ts';
-import type { KvCache } from './kv-cache.ts';
+import { kvCapacity, selectKvRows, type KvCache } from './kv-cache.ts';
 
 export const EXECUTION_PROVIDER_NAMES = ['cpu', 'cuda', 'webgpu'] as const;
 
@@ -20,6 +26,8 @@ export interface DecoderOptions {
   /** Used when the graph leaves KV heads or head size symbolic (config.json values). */
   numKeyValueHeads?: number;
   headDim?: number;
+  /** The graph is the shared-cache decoder (graphs/shared-cache.ts). */
+  sharedCache?: boolean;
 }
 
 export interface StepInput {
@@ -53,6 +61,8 @@ export interface DecoderModel {
   readonly headDim: number;
   readonly hasPositionIds: boolean;
   readonly executionProvider: string;
+  /** The shared-cache decoder: give the first past spare columns (KvCache.capacity) to append into. */
+  readonly sharedCache: boolean;
   step(input: StepInput): Promise<StepOutput>;
   close(): Promise<void>;
 }
@@ -65,7 +75,9 @@ function dimOf(meta: ort.InferenceSession.ValueMetadata | undefined, axis: numbe
   return typeof d === 'number' && d > 0 ? d : undefined;
 }
 
-export async function openDecoder(modelPath: string, options: DecoderOptions = {}): Promise<DecoderModel> {
+/** `model` is an ONNX file's path or the bytes of an in-memory graph. */
+export async function openDecoder(model: string | Uint8Array, options: DecoderOptions = {}): Promise<DecoderModel> {
+  const modelName = typeof model === 'string' ? model : 'the in-memory decoder graph';
   const { executionProvider = 'cpu', intraOpNumThreads } = options;
   const available = availableProviders();
   if (!available.includes(executionProvider)) {
@@ -78,18 +90,19 @@ export async function openDecoder(modelPath: string, options: DecoderOptions = {
   }
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelPath, {
+    const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [executionProvider],
       graphOptimizationLevel: 'all',
       ...(intraOpNumThreads === undefined ? {} : { intraOpNumThreads }),
-    });
+    };
+    session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
   } catch (e) {
     const providerError = executionProviderStartError(executionProvider, e);
     if (providerError !== undefined) throw new SamplingError('invalid_params', providerError.message, { param: 'execution_provider', cause: e });
-    throw new SamplingError('invalid_model', `cannot load the ONNX model ${modelPath}: ${(e as Error).message}`, { cause: e });
+    throw new SamplingError('invalid_model', `cannot load the ONNX model ${modelName}: ${(e as Error).message}`, { cause: e });
   }
   try {
-    return describeDecoder(session, executionProvider, options);
+    return options.sharedCache ? describeSharedCacheDecoder(session, executionProvider, options) : describeDecoder(session, executionProvider, options);
   } catch (e) {
     await session.release();
     throw e;
@@ -157,6 +170,7 @@ function describeDecoder(session: ort.InferenceSession, executionProvider: strin
     headDim: dim,
     hasPositionIds,
     executionProvider,
+    sharedCache: false,
     async step({ batch, seqLen, inputIds, attentionMask, positionIds, past }) {
       const total = past.length + seqLen;
       const feeds: Record<string, ort.Tensor> = {
@@ -225,6 +239,66 @@ function describeDecoder(session: ort.InferenceSession, executionProvider: strin
       // ORT's own outputs say their length (an export may keep a fixed or windowed cache).
       const length = preallocated[0] === undefined ? (out['present.0.key']?.dims[2] ?? total) : total;
       return { lastLogits, vocab, present: { layers, batch, heads: kvHeads, length, headDim: dim } };
+    },
+    close: () => session.release(),
+  };
+}
+
+/**
+ * The shared-cache decoder: the past tensors are fed and fetched back as the present (the same
+ * buffers, so ORT's GroupQueryAttention writes in place: past_present_share_buffer), and the graph
+ * returns the last position's logits only. A past without room for the new tokens is first copied
+ * into a wider one (1.5x, so a cache that was not sized up front grows in amortised O(1)).
+ */
+function describeSharedCacheDecoder(session: ort.InferenceSession, executionProvider: string, options: DecoderOptions): DecoderModel {
+  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
+  let numLayers = 0;
+  while (inputs.has(`past_key_values.${numLayers}.key`)) numLayers++;
+  const firstPast = inputs.get('past_key_values.0.key');
+  const kvHeads = dimOf(firstPast, 1) ?? options.numKeyValueHeads;
+  const dim = dimOf(firstPast, 3) ?? options.headDim;
+  if (numLayers === 0 || kvHeads === undefined || dim === undefined || !session.outputNames.includes('logits')) {
+    throw new SamplingError('invalid_model', 'the shared-cache decoder graph lacks past_key_values.{i}.key|value inputs with fixed heads and head size, or its logits output');
+  }
+  let logitsSlab = new Float32Array(0);
+  let vocabSize: number | undefined;
+  return {
+    numLayers,
+    numKeyValueHeads: kvHeads,
+    headDim: dim,
+    hasPositionIds: true,
+    executionProvider,
+    sharedCache: true,
+    async step({ batch, seqLen, inputIds, attentionMask, positionIds, past: given }) {
+      const total = given.length + seqLen;
+      const capacity = kvCapacity(given);
+      const past = capacity >= total ? given : selectKvRows(given, [...Array(given.batch).keys()], 0, Math.max(total, Math.ceil(capacity * 1.5)));
+      const dims = [batch, kvHeads, kvCapacity(past), dim];
+      const feeds: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', inputIds, [batch, seqLen]),
+        attention_mask: new ort.Tensor('int64', attentionMask, [batch, total]),
+        position_ids: new ort.Tensor('int64', positionIds, [batch, seqLen]),
+      };
+      const fetches: Record<string, ort.Tensor | null> = {};
+      past.layers.forEach((layer, i) => {
+        const key = new ort.Tensor('float32', layer.key, dims);
+        const value = new ort.Tensor('float32', layer.value, dims);
+        feeds[`past_key_values.${i}.key`] = key;
+        feeds[`past_key_values.${i}.value`] = value;
+        fetches[`present.${i}.key`] = key;
+        fetches[`present.${i}.value`] = value;
+      });
+      // Decoding steps reuse one logits buffer; prefills (possibly several chunks of one batch,
+      // whose logits are all read afterwards) get their own.
+      if (seqLen === 1 && vocabSize !== undefined) {
+        if (logitsSlab.length < batch * vocabSize) logitsSlab = new Float32Array(batch * vocabSize);
+        fetches.logits = new ort.Tensor('float32', logitsSlab.subarray(0, batch * vocabSize), [batch, 1, vocabSize]);
+      } else fetches.logits = null;
+      const out = await session.run(feeds, fetches);
+      const logits = out.logits;
+      if (logits === undefined) throw new Error('the model returned no logits');
+      vocabSize = logits.dims[2] as number;
+      return { lastLogits: logits.data as Float32Array, vocab: vocabSize, present: { ...past, length: total } };
     },
     close: () => session.release(),
   };

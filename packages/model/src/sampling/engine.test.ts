@@ -68,6 +68,35 @@ describe('greedy decoding', () => {
   });
 });
 
+describe('the shared-cache decoder (KV cache appended in place)', () => {
+  it('is what our checkpoints decode with, and gives the same tokens as model.onnx for every row', async () => {
+    expect(engine.info.kvCache).toBe('shared');
+    const concat = await createSamplingEngine({ modelDir: dir, intraOpNumThreads: 1, kvCache: 'concat' });
+    const small = await createSamplingEngine({ modelDir: dir, intraOpNumThreads: 1, kvCache: 'shared', maxBatchSize: 3, prefillLogitsBytes: 1 });
+    try {
+      expect(concat.info.kvCache).toBe('concat');
+      // Every prompt length (left padding), K = 3 seeds each, budgets that end rows at different
+      // steps (rows leave the batch, padding columns are dropped), EOS honoured.
+      const rows = prompts.flatMap((p, i) => [0, 1, 2].map((s) => ({ prompt: p, seed: 10 * i + s })));
+      for (const params of [greedy, sampled, { temperature: 0.8, topK: 20, maxNewTokens: 9 }]) {
+        const expected = await concat.generate(rows, params);
+        expect(await engine.generate(rows, params)).toEqual(expected);
+        expect(await small.generate(rows, params)).toEqual(expected);
+      }
+      // Calls merged into one batch with different budgets.
+      const [a, b] = await Promise.all([engine.generate(rows.slice(0, 4), { ...sampled, maxNewTokens: 3 }), engine.generate(rows.slice(4), sampled)]);
+      expect([...a, ...b]).toEqual([...(await concat.generate(rows.slice(0, 4), { ...sampled, maxNewTokens: 3 })), ...(await concat.generate(rows.slice(4), sampled))]);
+    } finally {
+      await concat.close();
+      await small.close();
+    }
+  });
+
+  it('rejects an unknown kv_cache mode, naming the valid ones', async () => {
+    await expect(createSamplingEngine({ modelDir: dir, kvCache: 'paged' as never })).rejects.toMatchObject({ code: 'invalid_params', param: 'kv_cache', message: expect.stringMatching(/auto, shared, concat/) });
+  });
+});
+
 describe('seeded sampling', () => {
   const rows = (seeds: number[], prompt = 0): SampleRow[] => seeds.map((seed) => ({ prompt: prompts[prompt] as number[], seed }));
 

@@ -5,11 +5,12 @@
  * at a coarser grain. Rows are grouped by prompt (one prefill per distinct prompt) and sorted by
  * prompt length to keep left padding small, in batches of at most `maxBatchSize` rows.
  */
-import { openDecoder, type DecoderModel } from './decoder.ts';
+import type { DecoderModel } from './decoder.ts';
 import { SamplingError } from './errors.ts';
 import { runBatch, type FinishReason, type RowJob, type RowResult } from './batch.ts';
 import { loadModelFolder, type ModelFolder } from './model-folder.ts';
 import { checkSeed, resolveSamplingParams, type SamplingParamsInput } from './params.ts';
+import { openFolderDecoder, type KvCacheMode } from './shared-cache-model.ts';
 
 export interface SamplingEngineOptions {
   /** A checkpoint folder or an exported HF model folder (see model-folder.ts). */
@@ -23,6 +24,12 @@ export interface SamplingEngineOptions {
   requireComplete?: boolean;
   /** Prompts are prefilled in chunks whose all-position logits stay under this (default 256 MiB). */
   prefillLogitsBytes?: number;
+  /**
+   * 'auto' (default): our checkpoints decode with the shared-cache graph (graphs/shared-cache.ts:
+   * the KV cache appended in place), other folders with their ONNX file; 'shared': that graph or
+   * an error; 'concat': always the folder's ONNX file (model.onnx, as transformers.js runs it).
+   */
+  kvCache?: KvCacheMode;
 }
 
 /** One sample: a prompt (templated text or token ids) and the seed of its random stream. */
@@ -84,6 +91,8 @@ export interface ModelInfo {
   eosToken: string;
   padToken: string;
   executionProvider: string;
+  /** Which decoding graph runs: 'shared' (graphs/shared-cache.ts, cache appended in place) or 'concat' (the folder's ONNX file). */
+  kvCache: 'shared' | 'concat';
 }
 
 export interface SamplingEngine {
@@ -116,12 +125,13 @@ export async function createSamplingEngine({
   maxBatchSize = 256,
   requireComplete = false,
   prefillLogitsBytes = 256 * 2 ** 20,
+  kvCache = 'auto',
 }: SamplingEngineOptions): Promise<SamplingEngine> {
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
     throw new SamplingError('invalid_params', `maxBatchSize must be an integer >= 1, got ${maxBatchSize}`, { param: 'max_batch_size' });
   }
   const folder = await loadModelFolder(modelDir, { requireComplete });
-  const decoder = await openDecoder(folder.onnxPath, {
+  const decoder = await openFolderDecoder(folder, kvCache, {
     executionProvider,
     ...(intraOpNumThreads === undefined ? {} : { intraOpNumThreads }),
     ...(folder.numKeyValueHeads === undefined ? {} : { numKeyValueHeads: folder.numKeyValueHeads }),
@@ -149,6 +159,7 @@ function buildEngine(folder: ModelFolder, decoder: DecoderModel, maxBatchSize: n
     eosToken: tokenizer.eosToken,
     padToken: tokenizer.padToken,
     executionProvider: decoder.executionProvider,
+    kvCache: decoder.sharedCache ? 'shared' : 'concat',
   };
 
   const toJob = (row: SampleRow, index: number, params: ReturnType<typeof resolveSamplingParams>): RowJob => {

@@ -32,6 +32,21 @@ describe('selectKvRows', () => {
     expect(() => selectKvRows(cache(), [0], 4)).toThrow(/dropLeading/);
   });
 
+  it('keeps spare columns (capacity) and reads a source that has them', () => {
+    const wide = selectKvRows(cache(), [1, 0], 1, 5); // 2 columns kept, 3 spare per block
+    expect(wide.capacity).toBe(5);
+    expect(wide.length).toBe(2);
+    const key = wide.layers[0]?.key as Float32Array;
+    expect(key.length).toBe(2 * 2 * 5 * 2);
+    expect([...key.subarray(0, 10)]).toEqual([1010, 1011, 1020, 1021, 0, 0, 0, 0, 0, 0]);
+    // Reading back from the wide cache skips its spare columns.
+    const narrow = selectKvRows(wide, [1]);
+    expect(narrow.capacity).toBeUndefined();
+    expect([...(narrow.layers[0]?.key as Float32Array)]).toEqual([10, 11, 20, 21, 110, 111, 120, 121]);
+    expect(() => selectKvRows(cache(), [0], 0, 2)).toThrow(/capacity 2/);
+    expect(emptyKvCache(1, 2, 2, 4, 3).layers[0]?.key.length).toBe(2 * 2 * 3 * 4);
+  });
+
   it('an empty cache has zero length and no data', () => {
     const c = emptyKvCache(2, 4, 2, 8);
     expect(c.layers).toHaveLength(2);

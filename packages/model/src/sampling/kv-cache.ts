@@ -4,6 +4,10 @@
  * `past_key_values`. Row surgery happens here: repeating a prompt's rows for its K samples after a
  * shared prefill, dropping finished rows (the batch shrinks instead of feeding padding), and
  * dropping leading columns that are padding in every remaining row.
+ *
+ * A cache may hold more columns than it uses (`capacity` > `length`): the engine's shared-cache
+ * decoder (graphs/shared-cache.ts) appends each step's key/value in place into those spare
+ * columns instead of copying the cache into a new present.
  */
 
 export interface KvCache {
@@ -13,37 +17,51 @@ export interface KvCache {
   heads: number;
   length: number;
   headDim: number;
+  /** Columns allocated per (row, head) block; absent = `length` (no spare columns). */
+  capacity?: number;
 }
 
-export function emptyKvCache(layers: number, batch: number, heads: number, headDim: number): KvCache {
+/** Columns allocated per (row, head) block. */
+export function kvCapacity(cache: KvCache): number {
+  return cache.capacity ?? cache.length;
+}
+
+/** A cache with no columns used; `capacity` > 0 allocates that many (zeroed) columns for in-place appends. */
+export function emptyKvCache(layers: number, batch: number, heads: number, headDim: number, capacity = 0): KvCache {
+  const size = batch * heads * capacity * headDim;
   return {
-    layers: Array.from({ length: layers }, () => ({ key: new Float32Array(0), value: new Float32Array(0) })),
+    layers: Array.from({ length: layers }, () => ({ key: new Float32Array(size), value: new Float32Array(size) })),
     batch,
     heads,
     length: 0,
     headDim,
+    ...(capacity > 0 ? { capacity } : {}),
   };
 }
 
 /**
  * A new cache whose row j is row `rows[j]` of `cache` (rows may repeat), without its first
  * `dropLeading` columns. Each (row, head) block is contiguous, so this is one memcpy per block.
+ * With `capacity` the new blocks get that many columns (>= the columns kept), the rest spare.
  */
-export function selectKvRows(cache: KvCache, rows: readonly number[], dropLeading = 0): KvCache {
+export function selectKvRows(cache: KvCache, rows: readonly number[], dropLeading = 0, capacity?: number): KvCache {
   const { heads, length, headDim } = cache;
   if (dropLeading < 0 || dropLeading > length) throw new RangeError(`selectKvRows: dropLeading ${dropLeading} outside 0..${length}`);
   for (const r of rows) {
     if (!Number.isInteger(r) || r < 0 || r >= cache.batch) throw new RangeError(`selectKvRows: row ${r} outside 0..${cache.batch - 1}`);
   }
   const newLength = length - dropLeading;
-  const srcBlock = length * headDim;
-  const dstBlock = newLength * headDim;
+  const newCapacity = capacity ?? newLength;
+  if (!Number.isInteger(newCapacity) || newCapacity < newLength) throw new RangeError(`selectKvRows: capacity ${newCapacity} is below the ${newLength} columns kept`);
+  const srcBlock = kvCapacity(cache) * headDim;
+  const dstBlock = newCapacity * headDim;
+  const used = newLength * headDim;
   const copy = (src: Float32Array): Float32Array => {
     const dst = new Float32Array(rows.length * heads * dstBlock);
     rows.forEach((r, j) => {
       for (let h = 0; h < heads; h++) {
         const from = (r * heads + h) * srcBlock + dropLeading * headDim;
-        dst.set(src.subarray(from, from + dstBlock), (j * heads + h) * dstBlock);
+        dst.set(src.subarray(from, from + used), (j * heads + h) * dstBlock);
       }
     });
     return dst;
@@ -54,6 +72,7 @@ export function selectKvRows(cache: KvCache, rows: readonly number[], dropLeadin
     heads,
     length: newLength,
     headDim,
+    ...(capacity === undefined ? {} : { capacity: newCapacity }),
   };
 }
 
@@ -68,8 +87,8 @@ export function concatKvRows(caches: readonly KvCache[]): KvCache {
   if (first === undefined) throw new RangeError('concatKvRows: no caches');
   if (caches.length === 1) return first;
   for (const c of caches) {
-    if (c.length !== first.length || c.heads !== first.heads || c.headDim !== first.headDim || c.layers.length !== first.layers.length) {
-      throw new RangeError('concatKvRows: caches differ in length, heads, head size or layers');
+    if (c.length !== first.length || kvCapacity(c) !== kvCapacity(first) || c.heads !== first.heads || c.headDim !== first.headDim || c.layers.length !== first.layers.length) {
+      throw new RangeError('concatKvRows: caches differ in length, capacity, heads, head size or layers');
     }
   }
   return {
@@ -81,6 +100,7 @@ export function concatKvRows(caches: readonly KvCache[]): KvCache {
     heads: first.heads,
     length: first.length,
     headDim: first.headDim,
+    ...(first.capacity === undefined ? {} : { capacity: first.capacity }),
   };
 }
 

@@ -6,9 +6,19 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LlamaConfig } from './config.ts';
 import { numel, parameterSpecs } from './parameters.ts';
-import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './safetensors.ts';
+import { readSafetensors, writeSafetensors, type SafetensorsTensor, type WritableDtype } from './safetensors.ts';
 
-/** The config's parameters as one float32 safetensors file, in parameterSpecs order. */
+/**
+ * The safetensors dtype a config's weights are written in: its torch_dtype (the source checkpoint's
+ * dtype, kept by default, as HF `save_pretrained` keeps the loaded dtype); float64 is written as F32.
+ */
+export function safetensorsDtypeOf(config: Pick<LlamaConfig, 'torch_dtype'>): WritableDtype {
+  if (config.torch_dtype === 'bfloat16') return 'BF16';
+  if (config.torch_dtype === 'float16') return 'F16';
+  return 'F32';
+}
+
+/** The config's parameters as one safetensors file in its torch_dtype, in parameterSpecs order. */
 export function serializeWeights(config: LlamaConfig, weights: ReadonlyMap<string, Float32Array | Float64Array>): Uint8Array {
   const specs = parameterSpecs(config);
   const problems: string[] = [];
@@ -28,7 +38,7 @@ export function serializeWeights(config: LlamaConfig, weights: ReadonlyMap<strin
         'Check hidden_size, heads, layers, tie_word_embeddings and attention_bias against the weights.',
     );
   }
-  return writeSafetensors(tensors);
+  return writeSafetensors(tensors, undefined, safetensorsDtypeOf(config));
 }
 
 export interface CheckpointWeights {

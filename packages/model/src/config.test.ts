@@ -67,26 +67,41 @@ describe('parseLlamaConfig', () => {
     expect(c.torch_dtype).toBe('float32');
   });
 
-  it('lists every problem at once with the valid values', () => {
+  it('lists every problem at once with the valid values, naming unimplemented fields', () => {
     let message = '';
     try {
       parseLlamaConfig({
         ...HF_CONFIG,
-        model_type: 'mistral',
-        rope_scaling: { type: 'linear', factor: 2 },
+        rope_scaling: { rope_type: 'longrope', factor: 2 },
         hidden_act: 'gelu',
+        partial_rotary_factor: 0.5,
         num_key_value_heads: 5,
         vocab_size: -1,
       });
     } catch (e) {
       message = (e as Error).message;
     }
-    expect(message).toContain('model_type is "mistral"; only "llama"');
-    expect(message).toContain('rope_scaling');
-    expect(message).toContain('valid values: "silu"');
+    expect(message).toContain('rope_scaling.rope_type "longrope" is not supported; valid values: default, linear, dynamic, llama3, yarn');
+    expect(message).toContain('valid values: "silu", "gelu_pytorch_tanh"');
+    expect(message).toContain('partial_rotary_factor 0.5 is not supported');
     expect(message).toContain('multiple of num_key_value_heads (5)');
     expect(message).toContain('vocab_size must be a positive integer');
     expect(message).toMatch(/\(5 problem\(s\)\)/);
+    expect(() => parseLlamaConfig({ ...HF_CONFIG, model_type: 'phi3' })).toThrow(
+      'model_type is "phi3"; supported: "llama", "mistral", "qwen2", "qwen3", "gemma2"',
+    );
+    expect(() => parseLlamaConfig({ ...HF_CONFIG, rope_scaling: { rope_type: 'yarn', factor: 4, short_factor: [1] } })).toThrow(
+      'rope_scaling.short_factor is not supported for rope_type "yarn"',
+    );
+    expect(() => parseLlamaConfig({ ...HF_CONFIG, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(
+      'rope_scaling.original_max_position_embeddings is required for rope_type "llama3"',
+    );
+    expect(() => parseLlamaConfig({ ...HF_CONFIG, model_type: 'qwen2', architectures: ['Qwen2ForCausalLM'], mlp_bias: true })).toThrow(
+      /mlp_bias true is not supported \(qwen2 has no MLP bias\)/,
+    );
+    expect(() => parseLlamaConfig({ ...HF_CONFIG, model_type: 'mistral', architectures: ['MistralForCausalLM'], layer_types: ['full_attention'] })).toThrow(
+      /layer_types must list "full_attention" or "sliding_attention" for each of the 22 layers/,
+    );
   });
 
   it('rejects ids outside the vocabulary and a wrong architecture', () => {
@@ -103,14 +118,15 @@ describe('parseLlamaConfig', () => {
     expect(json).toMatchObject({
       model_type: 'llama',
       architectures: ['LlamaForCausalLM'],
-      torch_dtype: 'float32',
+      // The source dtype is kept: a bf16 checkpoint is written back as bf16.
+      torch_dtype: 'bfloat16',
       use_cache: true,
       rope_scaling: null,
       hidden_act: 'silu',
       pad_token_id: null,
     });
     expect(typeof json.transformers_version).toBe('string');
-    expect(parseLlamaConfig(JSON.parse(JSON.stringify(json)))).toEqual({ ...c, torch_dtype: 'float32' });
+    expect(parseLlamaConfig(JSON.parse(JSON.stringify(json)))).toEqual(c);
   });
 });
 

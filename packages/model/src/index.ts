@@ -1,16 +1,19 @@
-export { llamaConfigToJson, parseLlamaConfig, TRANSFORMERS_VERSION } from './config.ts';
-export type { LlamaConfig } from './config.ts';
+export { llamaConfigToJson, MODEL_TYPES, parseLlamaConfig, TORCH_DTYPES, TRANSFORMERS_VERSION } from './config.ts';
+export type { LayerType, LlamaConfig, ModelType, RopeScaling } from './config.ts';
+export { architectureOf, ropeSpec } from './llama/architecture.ts';
+export type { Activation, Architecture, RopeSpec } from './llama/architecture.ts';
 export { countParameters, numel, parameterNames, parameterSpecs } from './parameters.ts';
 export type { ParameterInit, ParameterSpec } from './parameters.ts';
 export { PRESET_NAMES, presetConfig, presetConfigForTokenizer } from './presets.ts';
 export type { PresetName, PresetOptions } from './presets.ts';
-export { readSafetensors, readSafetensorsF64, readSafetensorsHeader, writeSafetensors } from './safetensors.ts';
+export { readSafetensors, readSafetensorsF64, readSafetensorsHeader, roundToDtype, writeSafetensors } from './safetensors.ts';
 export type {
   ReadSafetensorsResult,
   SafetensorsDtype,
   SafetensorsEntry,
   SafetensorsHeader,
   SafetensorsTensor,
+  WritableDtype,
 } from './safetensors.ts';
 export { createRng, hashString } from './rng.ts';
 export type { Rng } from './rng.ts';
@@ -60,7 +63,7 @@ export type {
 } from './checkpoint.ts';
 export { defaultGenerationConfig } from './generation-config.ts';
 export type { GenerationConfig, GenerationConfigOptions } from './generation-config.ts';
-export { readCheckpointWeights, serializeWeights } from './checkpoint-weights.ts';
+export { readCheckpointWeights, safetensorsDtypeOf, serializeWeights } from './checkpoint-weights.ts';
 export type { CheckpointWeights } from './checkpoint-weights.ts';
 export { bucketLength, collateSequences, tokenizeRow, truncatePromptAndResponses } from './tokenize.ts';
 export type {

@@ -41,6 +41,7 @@ export function presetConfig(
     throw new Error(`presetConfig: vocabSize must be a positive integer (the tokenizer's vocab size), got ${vocabSize}`);
   }
   return {
+    model_type: 'llama',
     vocab_size: vocabSize,
     ...shape,
     max_position_embeddings: maxPositionEmbeddings ?? shape.max_position_embeddings,

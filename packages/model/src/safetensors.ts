@@ -198,14 +198,71 @@ function readAll<T extends Float32Array | Float64Array>(
   return { tensors, dtypes, metadata: header.metadata };
 }
 
+/** The dtypes writeSafetensors writes. */
+export type WritableDtype = 'F32' | 'F16' | 'BF16';
+
+const F32_SCRATCH = new DataView(new ArrayBuffer(4));
+
+/** float -> bfloat16 bits, rounding to nearest even (torch's .to(torch.bfloat16)); NaN stays NaN. */
+export function floatToBf16Bits(v: number): number {
+  F32_SCRATCH.setFloat32(0, v);
+  const u = F32_SCRATCH.getUint32(0);
+  if ((u & 0x7fffffff) > 0x7f800000) return 0x7fc0; // NaN
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** float -> IEEE half bits, rounding to nearest even; overflow gives infinity (torch's .half()). */
+export function floatToHalfBits(v: number): number {
+  F32_SCRATCH.setFloat32(0, v);
+  const u = F32_SCRATCH.getUint32(0);
+  const sign = (u >>> 16) & 0x8000;
+  const exp = (u >>> 23) & 0xff;
+  const mant = u & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign; // below half the smallest subnormal: zero
+    // Subnormal: shift the mantissa (with its implicit 1) right, round to nearest even.
+    const m = mant | 0x800000;
+    const shift = 14 - e;
+    const half = m >>> shift;
+    const rest = m & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && (half & 1) === 1) ? 1 : 0));
+  }
+  const half = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // A carry out of the mantissa rolls into the exponent, which is the right rounding (up to inf).
+  return sign | (half + (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1) ? 1 : 0));
+}
+
+/** Rounds values to what `dtype` stores (exactly what writing and reading back gives). */
+export function roundToDtype(data: Float32Array, dtype: WritableDtype): Float32Array {
+  if (dtype === 'F32') return data;
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    out[i] = dtype === 'BF16' ? bf16BitsToFloat(floatToBf16Bits(data[i] as number)) : halfToFloat(floatToHalfBits(data[i] as number));
+  }
+  return out;
+}
+
+function bf16BitsToFloat(bits: number): number {
+  F32_SCRATCH.setUint32(0, bits << 16);
+  return F32_SCRATCH.getFloat32(0);
+}
+
 /**
- * Serialises float32 tensors (in the given order) with `__metadata__` (default { format: 'pt' }).
- * Float64 input is rounded to float32. Shapes are checked against the data length.
+ * Serialises tensors (in the given order) as F32 (default), F16 or BF16, with `__metadata__`
+ * (default { format: 'pt' }). Float64 input is rounded to the dtype. Shapes are checked against the
+ * data length.
  */
 export function writeSafetensors(
   tensors: Iterable<[string, SafetensorsTensor<Float32Array | Float64Array>]>,
   metadata: Record<string, string> = { format: 'pt' },
+  dtype: WritableDtype = 'F32',
 ): Uint8Array {
+  const width = DTYPE_BYTES[dtype];
   const header: Record<string, unknown> = { __metadata__: metadata };
   const list: [string, SafetensorsTensor<Float32Array | Float64Array>][] = [];
   let offset = 0;
@@ -218,8 +275,8 @@ export function writeSafetensors(
         `writeSafetensors: tensor ${name} has shape [${t.shape.join(', ')}] (${n} elements) but ${t.data.length} values`,
       );
     }
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * n] };
-    offset += 4 * n;
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + width * n] };
+    offset += width * n;
     list.push([name, t]);
   }
   let json = JSON.stringify(header);
@@ -232,7 +289,12 @@ export function writeSafetensors(
   out.set(headerBytes, 8);
   let pos = 8 + headerBytes.byteLength;
   for (const [, t] of list) {
-    for (let i = 0; i < t.data.length; i++, pos += 4) view.setFloat32(pos, t.data[i] as number, true);
+    if (dtype === 'F32') for (let i = 0; i < t.data.length; i++, pos += 4) view.setFloat32(pos, t.data[i] as number, true);
+    else {
+      // F64 input is rounded to float32 first, as torch rounds a float32 model's weights.
+      const toBits = dtype === 'BF16' ? floatToBf16Bits : floatToHalfBits;
+      for (let i = 0; i < t.data.length; i++, pos += 2) view.setUint16(pos, toBits(Math.fround(t.data[i] as number)), true);
+    }
   }
   return out;
 }

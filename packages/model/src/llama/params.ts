@@ -1,3 +1,4 @@
+import { parameterSpecs } from '../parameters.ts';
 import type { LlamaGraphConfig } from './config-types.ts';
 
 /** One parameter tensor: its HF name and its shape (HF Linear weights are [out, in]). */
@@ -44,38 +45,13 @@ export function validateGraphConfig(config: LlamaGraphConfig): void {
 }
 
 /**
- * Every parameter of LlamaForCausalLM with its HF name and shape, in a fixed order (embedding,
- * layers, final norm, head). Graphs take parameters as inputs in exactly this order and name.
+ * Every parameter of the config's family with its HF name and shape, in a fixed order (embedding,
+ * layers, final norm, head): parameters.ts parameterSpecs, the one list the checkpoint I/O uses
+ * too. Graphs take parameters as inputs in exactly this order and name.
  */
 export function parameterShapes(config: LlamaGraphConfig): ParameterShape[] {
   validateGraphConfig(config);
-  const H = config.hidden_size;
-  const I = config.intermediate_size;
-  const hd = headDim(config);
-  const qOut = config.num_attention_heads * hd;
-  const kvOut = config.num_key_value_heads * hd;
-  const out: ParameterShape[] = [{ name: 'model.embed_tokens.weight', shape: [config.vocab_size, H] }];
-  for (let i = 0; i < config.num_hidden_layers; i++) {
-    const p = `model.layers.${i}`;
-    out.push({ name: `${p}.input_layernorm.weight`, shape: [H] });
-    for (const [proj, rows] of [
-      ['q_proj', qOut],
-      ['k_proj', kvOut],
-      ['v_proj', kvOut],
-    ] as const) {
-      out.push({ name: `${p}.self_attn.${proj}.weight`, shape: [rows, H] });
-      if (config.attention_bias) out.push({ name: `${p}.self_attn.${proj}.bias`, shape: [rows] });
-    }
-    out.push({ name: `${p}.self_attn.o_proj.weight`, shape: [H, qOut] });
-    if (config.attention_bias) out.push({ name: `${p}.self_attn.o_proj.bias`, shape: [H] });
-    out.push({ name: `${p}.post_attention_layernorm.weight`, shape: [H] });
-    out.push({ name: `${p}.mlp.gate_proj.weight`, shape: [I, H] });
-    out.push({ name: `${p}.mlp.up_proj.weight`, shape: [I, H] });
-    out.push({ name: `${p}.mlp.down_proj.weight`, shape: [H, I] });
-  }
-  out.push({ name: 'model.norm.weight', shape: [H] });
-  if (!config.tie_word_embeddings) out.push({ name: 'lm_head.weight', shape: [config.vocab_size, H] });
-  return out;
+  return parameterSpecs(config).map(({ name, shape }) => ({ name, shape }));
 }
 
 /** Number of scalar parameters of a config. */

@@ -1,8 +1,12 @@
 /**
- * A plain-JS float64 forward of LlamaForCausalLM, written from HF's modeling_llama.py, as an
- * independent check of the ONNX graphs (which are built through autodiff, not from this code).
- * O(T^2) and unoptimised on purpose: it exists to be obviously right on tiny configs.
+ * A plain-JS float64 forward of the supported <Family>ForCausalLM models, written from HF's
+ * modeling_llama.py, modeling_mistral.py, modeling_qwen2.py, modeling_qwen3.py and
+ * modeling_gemma2.py, as an independent check of the ONNX graphs (which are built through
+ * autodiff, not from this code). It reads the same switches (architecture.ts) but computes
+ * everything itself, per token and per head. O(T^2) and unoptimised on purpose: it exists to be
+ * obviously right on tiny configs.
  */
+import { architectureOf } from './architecture.ts';
 import type { LlamaGraphConfig } from './config-types.ts';
 import { headDim, type LlamaWeights } from './params.ts';
 
@@ -53,30 +57,44 @@ function linear(x: Float64Array, n: number, inDim: number, w: Float64Array, outD
   return y;
 }
 
-/** HF LlamaRMSNorm: x * rsqrt(mean(x^2) + eps) * w. */
-function rmsNorm(x: Float64Array, n: number, d: number, w: Float64Array, eps: number): Float64Array {
+/** HF LlamaRMSNorm: x * rsqrt(mean(x^2) + eps) * w; Gemma2RMSNorm multiplies by (1 + w). */
+function rmsNorm(x: Float64Array, n: number, d: number, w: Float64Array, eps: number, addOne = false): Float64Array {
   const y = new Float64Array(n * d);
   for (let r = 0; r < n; r++) {
     let ss = 0;
     for (let i = 0; i < d; i++) ss += (x[r * d + i] as number) ** 2;
     const inv = 1 / Math.sqrt(ss / d + eps);
-    for (let i = 0; i < d; i++) y[r * d + i] = (x[r * d + i] as number) * inv * (w[i] as number);
+    for (let i = 0; i < d; i++) y[r * d + i] = (x[r * d + i] as number) * inv * ((addOne ? 1 : 0) + (w[i] as number));
   }
   return y;
 }
 
-/** Rotary embedding, rotate-half convention (HF `apply_rotary_pos_emb`), in place on one head. */
-function rope(v: Float64Array, off: number, hd: number, pos: number, theta: number): void {
+/**
+ * Rotary embedding, rotate-half convention (HF `apply_rotary_pos_emb`), in place on one head:
+ * angle pos * invFreq[i], cos and sin times `scale` (yarn's attention factor).
+ */
+function rope(v: Float64Array, off: number, hd: number, pos: number, invFreq: readonly number[], scale: number): void {
   const half = hd / 2;
   for (let i = 0; i < half; i++) {
-    const freq = pos / theta ** ((2 * i) / hd);
-    const c = Math.cos(freq);
-    const s = Math.sin(freq);
+    const angle = pos * (invFreq[i] as number);
+    const c = Math.cos(angle) * scale;
+    const s = Math.sin(angle) * scale;
     const a = v[off + i] as number;
     const b = v[off + i + half] as number;
     v[off + i] = a * c - b * s;
     v[off + i + half] = b * c + a * s;
   }
+}
+
+/** cap * tanh(x / cap), or x when there is no cap. */
+function softcap(x: number, cap: number | null): number {
+  return cap === null ? x : cap * Math.tanh(x / cap);
+}
+
+/** HF ACT2FN: silu(x) = x sigmoid(x); gelu_pytorch_tanh = 0.5 x (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))). */
+function activation(x: number, kind: 'silu' | 'gelu_pytorch_tanh'): number {
+  if (kind === 'silu') return x / (1 + Math.exp(-x));
+  return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)));
 }
 
 /** Logits [B][T][V] of the whole model for a (possibly padded) batch. */
@@ -92,8 +110,12 @@ export function referenceLogits(config: LlamaGraphConfig, weights: LlamaWeights,
   const hd = headDim(config);
   const rep = nH / nKv;
   const eps = config.rms_norm_eps;
-  const bias = (name: string): Float64Array | undefined => (config.attention_bias ? param(weights, name) : undefined);
+  const arch = architectureOf(config);
+  const bias = (name: string, on: boolean): Float64Array | undefined => (on ? param(weights, name) : undefined);
+  const norm = (x: Float64Array, n: number, d: number, name: string): Float64Array =>
+    rmsNorm(x, n, d, param(weights, `${name}.weight`), eps, arch.normAddsOne);
   const embed = param(weights, 'model.embed_tokens.weight');
+  const invFreq = referenceInvFreq(config, arch.rope, Math.max(...positions.flat()));
   const head = config.tie_word_embeddings ? embed : param(weights, 'lm_head.weight');
 
   return inputIds.map((ids, b) => {
@@ -102,27 +124,35 @@ export function referenceLogits(config: LlamaGraphConfig, weights: LlamaWeights,
     const rowPos = positions[b] as number[];
     let x = new Float64Array(T * H);
     ids.forEach((id, t) => x.set(embed.subarray(id * H, (id + 1) * H), t * H));
+    // gemma: the embeddings are scaled by sqrt(hidden_size).
+    for (let i = 0; i < T * H; i++) x[i] = (x[i] as number) * arch.embeddingScale;
     for (let l = 0; l < config.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
-      const h = rmsNorm(x, T, H, param(weights, `${p}.input_layernorm.weight`), eps);
-      const q = linear(h, T, H, param(weights, `${p}.self_attn.q_proj.weight`), nH * hd, bias(`${p}.self_attn.q_proj.bias`));
-      const k = linear(h, T, H, param(weights, `${p}.self_attn.k_proj.weight`), nKv * hd, bias(`${p}.self_attn.k_proj.bias`));
-      const v = linear(h, T, H, param(weights, `${p}.self_attn.v_proj.weight`), nKv * hd, bias(`${p}.self_attn.v_proj.bias`));
+      const window = arch.layerWindows[l] ?? null;
+      const h = norm(x, T, H, `${p}.input_layernorm`);
+      const q = linear(h, T, H, param(weights, `${p}.self_attn.q_proj.weight`), nH * hd, bias(`${p}.self_attn.q_proj.bias`, arch.qkvBias));
+      const k = linear(h, T, H, param(weights, `${p}.self_attn.k_proj.weight`), nKv * hd, bias(`${p}.self_attn.k_proj.bias`, arch.qkvBias));
+      const v = linear(h, T, H, param(weights, `${p}.self_attn.v_proj.weight`), nKv * hd, bias(`${p}.self_attn.v_proj.bias`, arch.qkvBias));
+      // qwen3: each head's q and k are RMS-normalised over head_dim before RoPE.
+      const qn = arch.qkNorm ? norm(q, T * nH, hd, `${p}.self_attn.q_norm`) : q;
+      const kn = arch.qkNorm ? norm(k, T * nKv, hd, `${p}.self_attn.k_norm`) : k;
       for (let t = 0; t < T; t++) {
-        for (let j = 0; j < nH; j++) rope(q, t * nH * hd + j * hd, hd, rowPos[t] as number, config.rope_theta);
-        for (let j = 0; j < nKv; j++) rope(k, t * nKv * hd + j * hd, hd, rowPos[t] as number, config.rope_theta);
+        for (let j = 0; j < nH; j++) rope(qn, t * nH * hd + j * hd, hd, rowPos[t] as number, invFreq, arch.rope.attentionFactor);
+        for (let j = 0; j < nKv; j++) rope(kn, t * nKv * hd + j * hd, hd, rowPos[t] as number, invFreq, arch.rope.attentionFactor);
       }
       const attn = new Float64Array(T * nH * hd);
-      const scale = 1 / Math.sqrt(hd);
+      const scale = arch.attentionScale;
       for (let j = 0; j < nH; j++) {
         const kvh = Math.floor(j / rep); // HF repeat_kv: head j reads kv head j // n_rep
         for (let t = 0; t < T; t++) {
           const scores = new Float64Array(T);
           for (let s = 0; s < T; s++) {
             let dot = 0;
-            for (let i = 0; i < hd; i++) dot += (q[t * nH * hd + j * hd + i] as number) * (k[s * nKv * hd + kvh * hd + i] as number);
-            // HF eager attention adds its mask to the scores (attn_weights + causal_mask).
-            scores[s] = dot * scale + (s > t || rowMask[s] === 0 ? ATTENTION_MASK_VALUE : 0);
+            for (let i = 0; i < hd; i++) dot += (qn[t * nH * hd + j * hd + i] as number) * (kn[s * nKv * hd + kvh * hd + i] as number);
+            // HF eager attention soft-caps (gemma2), then adds its mask (attn_weights + causal_mask);
+            // a sliding layer hides keys at or before t - W.
+            const hidden = s > t || rowMask[s] === 0 || (window !== null && s <= t - window);
+            scores[s] = softcap(dot * scale, arch.attentionSoftcap) + (hidden ? ATTENTION_MASK_VALUE : 0);
           }
           const m = Math.max(...scores);
           let z = 0;
@@ -136,24 +166,40 @@ export function referenceLogits(config: LlamaGraphConfig, weights: LlamaWeights,
           }
         }
       }
-      const o = linear(attn, T, nH * hd, param(weights, `${p}.self_attn.o_proj.weight`), H, bias(`${p}.self_attn.o_proj.bias`));
+      const o0 = linear(attn, T, nH * hd, param(weights, `${p}.self_attn.o_proj.weight`), H, bias(`${p}.self_attn.o_proj.bias`, arch.oBias));
+      // gemma2 (Gemma2DecoderLayer): norms after attention and after the MLP too.
+      const o = arch.sandwichNorms ? norm(o0, T, H, `${p}.post_attention_layernorm`) : o0;
       for (let i = 0; i < T * H; i++) x[i] = (x[i] as number) + (o[i] as number);
-      const h2 = rmsNorm(x, T, H, param(weights, `${p}.post_attention_layernorm.weight`), eps);
-      const gate = linear(h2, T, H, param(weights, `${p}.mlp.gate_proj.weight`), I);
-      const up = linear(h2, T, H, param(weights, `${p}.mlp.up_proj.weight`), I);
-      for (let i = 0; i < T * I; i++) {
-        const g = gate[i] as number;
-        gate[i] = (g / (1 + Math.exp(-g))) * (up[i] as number); // SwiGLU: silu(gate) * up
-      }
-      const down = linear(gate, T, I, param(weights, `${p}.mlp.down_proj.weight`), H);
+      const h2 = norm(x, T, H, arch.sandwichNorms ? `${p}.pre_feedforward_layernorm` : `${p}.post_attention_layernorm`);
+      const mlpBias = (name: string): Float64Array | undefined => bias(`${p}.mlp.${name}.bias`, arch.mlpBias);
+      const gate = linear(h2, T, H, param(weights, `${p}.mlp.gate_proj.weight`), I, mlpBias('gate_proj'));
+      const up = linear(h2, T, H, param(weights, `${p}.mlp.up_proj.weight`), I, mlpBias('up_proj'));
+      for (let i = 0; i < T * I; i++) gate[i] = activation(gate[i] as number, arch.activation) * (up[i] as number); // act(gate) * up
+      const down0 = linear(gate, T, I, param(weights, `${p}.mlp.down_proj.weight`), H, mlpBias('down_proj'));
+      const down = arch.sandwichNorms ? norm(down0, T, H, `${p}.post_feedforward_layernorm`) : down0;
       const next = new Float64Array(T * H);
       for (let i = 0; i < T * H; i++) next[i] = (x[i] as number) + (down[i] as number);
       x = next;
     }
-    const hf = rmsNorm(x, T, H, param(weights, 'model.norm.weight'), eps);
-    const logits = linear(hf, T, H, head, V);
+    const hf = norm(x, T, H, 'model.norm');
+    const logits = linear(hf, T, H, head, V).map((z) => softcap(z, arch.finalLogitSoftcap));
     return Array.from({ length: T }, (_, t) => logits.slice(t * V, (t + 1) * V));
   });
+}
+
+/**
+ * The rotary frequencies of a row. Dynamic NTK (HF `_compute_dynamic_ntk_parameters`) recomputes
+ * the base from seq_len = max(maxPosition + 1, max_position_embeddings):
+ * base * (factor * seq_len / max_pos - (factor - 1))^(d / (d - 2)). The graphs take maxPosition over
+ * the whole batch, as HF's torch.max(position_ids) does.
+ */
+function referenceInvFreq(config: LlamaGraphConfig, rope: ReturnType<typeof architectureOf>['rope'], maxPosition: number): number[] {
+  if (rope.dynamic === null) return rope.invFreq;
+  const { factor, maxPositionEmbeddings: m } = rope.dynamic;
+  const d = config.head_dim;
+  const seqLen = Math.max(maxPosition + 1, m);
+  const base = config.rope_theta * (factor * (seqLen / m) - (factor - 1)) ** (d / (d - 2));
+  return Array.from({ length: d / 2 }, (_, i) => 1 / base ** ((2 * i) / d));
 }
 
 /** log softmax of one logit row, evaluated at `token`. */

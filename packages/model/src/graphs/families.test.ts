@@ -1,0 +1,224 @@
+/**
+ * Every supported family (and every rope type) on a tiny config, through the one decoder:
+ * - the float64 log-prob graph (2) equals the plain float64 reference (llama/reference.ts);
+ * - the float32 log-prob graph (2) equals the KV-cache decoder (1) run token by token;
+ * - the whole-model gradient equals central finite differences in float64;
+ * - the family's switches really change the output (a test that cannot pass by ignoring them).
+ * Sliding windows are smaller than the sequences, soft-caps small enough to bend the scores.
+ */
+import { checkGradients, type DType, type GraphBuilder, type Tensor } from '@sppo/autodiff';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { parseLlamaConfig, type LlamaConfig } from '../config.ts';
+import { architectureOf } from '../llama/architecture.ts';
+import { parameterShapes } from '../llama/params.ts';
+import { positionIdsFromMask, referenceSequenceLogps } from '../llama/reference.ts';
+import { buildGenerationModel } from './generation.ts';
+import { sftLoss } from './losses.ts';
+import { buildLogprobGraph, type TokenBatch } from './sequence-logps.ts';
+import { int64, maxAbsDiff, padBatch, paramFeeds, randomRows, randomWeights, roundToFloat32, runModel, toFloat32, values, type PaddedBatch } from './test-utils.ts';
+
+const BASE = {
+  vocab_size: 29,
+  hidden_size: 16,
+  intermediate_size: 24,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  head_dim: 4,
+  rms_norm_eps: 1e-5,
+  max_position_embeddings: 64,
+  tie_word_embeddings: false,
+  bos_token_id: 1,
+  eos_token_id: 2,
+  pad_token_id: 0,
+};
+
+/** Tiny configs as config.json objects of each family, parsed as a checkpoint's would be. */
+const FAMILY_CONFIGS: Record<string, LlamaConfig> = {
+  'llama, llama3 rope, mlp_bias, head_dim 8': parseLlamaConfig({
+    ...BASE,
+    model_type: 'llama',
+    head_dim: 8,
+    mlp_bias: true,
+    rope_theta: 500000,
+    rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 16 },
+  }),
+  'llama, linear rope, attention_bias': parseLlamaConfig({ ...BASE, model_type: 'llama', attention_bias: true, rope_scaling: { type: 'linear', factor: 2 } }),
+  'llama, yarn rope': parseLlamaConfig({
+    ...BASE,
+    model_type: 'llama',
+    head_dim: 8,
+    rope_theta: 1000,
+    rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 4, beta_fast: 8, beta_slow: 1 },
+  }),
+  'llama, dynamic NTK rope past max_position_embeddings': parseLlamaConfig({
+    ...BASE,
+    model_type: 'llama',
+    max_position_embeddings: 5,
+    rope_scaling: { rope_type: 'dynamic', factor: 3 },
+  }),
+  'mistral, sliding_window 3': parseLlamaConfig({ ...BASE, model_type: 'mistral', sliding_window: 3 }),
+  'qwen2, q/k/v bias, sliding window from layer 1': parseLlamaConfig({
+    ...BASE,
+    model_type: 'qwen2',
+    tie_word_embeddings: true,
+    use_sliding_window: true,
+    sliding_window: 3,
+    max_window_layers: 1,
+  }),
+  'qwen3, q/k norms, head_dim 6 != hidden/heads, attention_bias': parseLlamaConfig({
+    ...BASE,
+    model_type: 'qwen3',
+    head_dim: 6,
+    attention_bias: true,
+    sliding_window: null,
+  }),
+  'gemma2, sandwich norms, gelu, soft-caps, query_pre_attn_scalar, alternating window 3': parseLlamaConfig({
+    ...BASE,
+    model_type: 'gemma2',
+    tie_word_embeddings: true,
+    query_pre_attn_scalar: 9,
+    attn_logit_softcapping: 1.5,
+    final_logit_softcapping: 3,
+    sliding_window: 3,
+  }),
+};
+
+/** Rows of different lengths, longer than the windows and than the dynamic rope's max positions. */
+const LENGTHS: [number, number][] = [[2, 6], [4, 3], [1, 5]];
+const T = 9;
+
+async function graphLogps(cfg: LlamaConfig, weights: Map<string, Float64Array>, batch: PaddedBatch, floatType: 'float32' | 'float64'): Promise<number[]> {
+  const model = buildLogprobGraph({ config: cfg, batchSize: batch.inputIds.length, sequenceLength: batch.inputIds[0]?.length ?? 0, floatType });
+  const out = await runModel(model, {
+    ...paramFeeds(cfg, weights, floatType),
+    input_ids: int64(batch.inputIds),
+    attention_mask: int64(batch.attentionMask),
+    response_mask: int64(batch.responseMask),
+  });
+  return values(out.logps);
+}
+
+/** Response log-probs through the generation model (1): a prefill of `prefill` columns, then one token a step. */
+async function cachedLogps(cfg: LlamaConfig, weights: Map<string, Float64Array>, batch: PaddedBatch, prefill: number): Promise<number[]> {
+  const session = await ort.InferenceSession.create(buildGenerationModel(cfg, toFloat32(weights)), { intraOpNumThreads: 1 });
+  try {
+    const B = batch.inputIds.length;
+    const V = cfg.vocab_size;
+    let past: Record<string, ort.Tensor> = {};
+    for (let i = 0; i < cfg.num_hidden_layers; i++) {
+      for (const kind of ['key', 'value']) past[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [B, cfg.num_key_value_heads, 0, cfg.head_dim]);
+    }
+    const logits: Float32Array[][] = batch.inputIds.map(() => []);
+    for (let start = 0; start < T; ) {
+      const end = start === 0 ? prefill : start + 1;
+      const mask = batch.attentionMask.map((r) => r.slice(0, end));
+      const out = await session.run({
+        input_ids: int64(batch.inputIds.map((r) => r.slice(start, end))),
+        attention_mask: int64(mask),
+        position_ids: int64(positionIdsFromMask(mask).map((r) => r.slice(start, end))),
+        ...past,
+      });
+      const data = out.logits?.data as Float32Array;
+      const n = end - start;
+      for (let b = 0; b < B; b++) for (let t = 0; t < n; t++) logits[b]?.push(data.slice((b * n + t) * V, (b * n + t + 1) * V));
+      past = {};
+      for (let i = 0; i < cfg.num_hidden_layers; i++) {
+        for (const kind of ['key', 'value']) past[`past_key_values.${i}.${kind}`] = out[`present.${i}.${kind}`] as ort.Tensor;
+      }
+      start = end;
+    }
+    return batch.inputIds.map((ids, b) => {
+      let sum = 0;
+      for (let t = 1; t < T; t++) {
+        if (batch.responseMask[b]?.[t] !== 1) continue;
+        const row = logits[b]?.[t - 1] as Float32Array;
+        const m = Math.max(...row);
+        sum += (row[ids[t] as number] as number) - m - Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+      }
+      return sum;
+    });
+  } finally {
+    await session.release();
+  }
+}
+
+describe('model families: one decoder, every switch', () => {
+  for (const [label, cfg] of Object.entries(FAMILY_CONFIGS)) {
+    describe(label, () => {
+      const weights = randomWeights(cfg, 17);
+
+      it('float64 log-prob graph = plain float64 reference, left and right padding', async () => {
+        for (const side of ['left', 'right'] as const) {
+          const batch = padBatch(randomRows(cfg.vocab_size, LENGTHS, 23), T, { side });
+          const got = await graphLogps(cfg, weights, batch, 'float64');
+          const want = referenceSequenceLogps(cfg, weights, batch).logps;
+          expect(maxAbsDiff(got, want)).toBeLessThan(1e-10);
+          expect(Math.min(...want)).toBeLessThan(-1);
+        }
+      });
+
+      // Dynamic NTK recomputes the frequencies from the longest position of each run, so a step of
+      // the cache sees other frequencies than one full pass once past max_position_embeddings (as
+      // in HF); its agreement is checked within max_position_embeddings.
+      const dynamic = architectureOf(cfg).rope.dynamic !== null;
+      it(`float32 log-prob graph = KV-cache decoder token by token${dynamic ? ' (within max_position_embeddings)' : ''}`, async () => {
+        const lengths: [number, number][] = dynamic ? [[1, 3], [2, 2]] : LENGTHS;
+        const rows = randomRows(cfg.vocab_size, lengths, 29);
+        const batch = padBatch(rows, dynamic ? 4 : T, { side: 'left' });
+        const w32 = roundToFloat32(weights);
+        const full = await graphLogps(cfg, w32, batch, 'float32');
+        const cached = dynamic ? await cachedLogpsShort(cfg, w32, batch) : await cachedLogps(cfg, w32, batch, 3);
+        full.forEach((v, i) => expect(Math.abs(v - (cached[i] as number))).toBeLessThan(3e-5 * Math.max(1, Math.abs(v))));
+      });
+
+      it('whole-model gradient = central finite differences (float64)', async () => {
+        const small = parseLlamaConfig({ ...cfg, vocab_size: 11, hidden_size: 8, intermediate_size: 12, head_dim: 4 });
+        const w = randomWeights(small, 3, 0.5);
+        const params = Object.fromEntries(parameterShapes(small).map(({ name, shape }) => [name, { shape, values: w.get(name) as Float64Array }]));
+        const b = padBatch(randomRows(small.vocab_size, [[1, 4], [2, 3]], 5), 6, { side: 'left' });
+        const ints = (m: number[][]) => ({ shape: [2, 6], dtype: 'int64' as DType, values: m.flat() });
+        const report = await checkGradients({
+          build: (g: GraphBuilder, p, d) => sftLoss(g, small, p, tokenBatch(d)).loss,
+          params,
+          data: { input_ids: ints(b.inputIds), attention_mask: ints(b.attentionMask), response_mask: ints(b.responseMask) },
+          gatherGradient: 'scatter',
+        });
+        expect(report.maxError, JSON.stringify(report.perParam)).toBeLessThan(1e-6);
+      });
+    });
+  }
+
+  it("each family's switches change the log-probs (the same weights under the llama switches differ)", async () => {
+    const batch = padBatch(randomRows(BASE.vocab_size, LENGTHS, 31), T, { side: 'right' });
+    for (const [label, cfg] of Object.entries(FAMILY_CONFIGS)) {
+      const weights = randomWeights(cfg, 17);
+      const plain: LlamaConfig = { ...cfg, model_type: 'llama', mlp_bias: cfg.mlp_bias ?? false };
+      for (const key of ['rope_scaling', 'sliding_window', 'layer_types', 'attn_logit_softcapping', 'final_logit_softcapping', 'query_pre_attn_scalar'] as const) delete plain[key];
+      // Feed only what the plain llama declares (the family's extra norms and biases drop out).
+      const plainWeights = new Map([...weights].filter(([name]) => parameterShapes(plain).some((p) => p.name === name)));
+      const a = referenceSequenceLogps(cfg, weights, batch).logps;
+      const b = referenceSequenceLogps(plain, plainWeights, batch).logps;
+      expect(maxAbsDiff(a, b), label).toBeGreaterThan(1e-3);
+    }
+  });
+});
+
+/** The dynamic-rope case: a prefill of 2 columns then one token a step, all within max positions. */
+async function cachedLogpsShort(cfg: LlamaConfig, weights: Map<string, Float64Array>, batch: PaddedBatch): Promise<number[]> {
+  const width = batch.inputIds[0]?.length ?? 0;
+  const padded: PaddedBatch = {
+    inputIds: batch.inputIds.map((r) => [...r, ...new Array<number>(T - width).fill(0)]),
+    attentionMask: batch.attentionMask.map((r) => [...r, ...new Array<number>(T - width).fill(0)]),
+    responseMask: batch.responseMask.map((r) => [...r, ...new Array<number>(T - width).fill(0)]),
+  };
+  // Right padding after the real tokens is never scored and never attended by them.
+  return cachedLogps(cfg, weights, padded, 2);
+}
+
+const tokenBatch = (d: Record<string, Tensor>): TokenBatch => ({
+  inputIds: d.input_ids as Tensor,
+  attentionMask: d.attention_mask as Tensor,
+  responseMask: d.response_mask as Tensor,
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readSafetensors, readSafetensorsF64, readSafetensorsHeader, writeSafetensors } from './safetensors.ts';
+import { floatToBf16Bits, floatToHalfBits, readSafetensors, readSafetensorsF64, readSafetensorsHeader, roundToDtype, writeSafetensors } from './safetensors.ts';
 
 /** A safetensors file built by hand: header JSON (unpadded) + raw data bytes. */
 function handMade(header: Record<string, unknown>, data: number[]): Uint8Array {
@@ -103,5 +103,31 @@ describe('safetensors', () => {
   it('refuses inconsistent input when writing', () => {
     expect(() => writeSafetensors([['x', { shape: [2, 2], data: new Float32Array(3) }]])).toThrow(/shape \[2, 2\] \(4 elements\) but 3 values/);
     expect(() => writeSafetensors([['__metadata__', { shape: [1], data: new Float32Array(1) }]])).toThrow(/reserved/);
+  });
+
+  it('writes BF16 and F16 rounding to nearest even, as torch casts, and reads them back exactly', () => {
+    const u = 2 ** -8; // half a bfloat16 ulp at 1
+    expect(floatToBf16Bits(1)).toBe(0x3f80);
+    expect(floatToBf16Bits(1 + u)).toBe(0x3f80); // tie -> even
+    expect(floatToBf16Bits(1 + 3 * u)).toBe(0x3f82); // tie -> even (up)
+    expect(floatToBf16Bits(-2.5)).toBe(0xc020);
+    expect(floatToBf16Bits(NaN)).toBe(0x7fc0);
+    expect(floatToHalfBits(1)).toBe(0x3c00);
+    expect(floatToHalfBits(0.1)).toBe(0x2e66);
+    expect(floatToHalfBits(65504)).toBe(0x7bff);
+    expect(floatToHalfBits(65520)).toBe(0x7c00); // rounds up past the largest half: infinity
+    expect(floatToHalfBits(2 ** -24)).toBe(0x0001); // smallest subnormal
+    expect(floatToHalfBits(2 ** -26)).toBe(0x0000);
+    expect(floatToHalfBits(-(2 ** -14))).toBe(0x8400); // smallest normal
+    const data = Float32Array.from([1, 1 + u, 1 + 3 * u, 0.1, -3.14159, 65504, 2 ** -24, 1e-3]);
+    for (const dtype of ['BF16', 'F16'] as const) {
+      const bytes = writeSafetensors([['w', { shape: [2, 4], data }]], undefined, dtype);
+      const back = readSafetensors(bytes);
+      expect(back.dtypes.get('w')).toBe(dtype);
+      expect(back.tensors.get('w')?.shape).toEqual([2, 4]);
+      expect(Array.from(back.tensors.get('w')?.data ?? [])).toEqual(Array.from(roundToDtype(data, dtype)));
+      expect(bytes.byteLength).toBeLessThan(writeSafetensors([['w', { shape: [2, 4], data }]]).byteLength);
+    }
+    expect(Array.from(roundToDtype(data, 'BF16')).slice(0, 3)).toEqual([1, 1, 1 + 4 * u]);
   });
 });

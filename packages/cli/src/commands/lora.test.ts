@@ -1,0 +1,73 @@
+// `./sppo sft --use_peft=true` and `./sppo train --use_peft=true` with TRL's lora_* option names:
+// the checkpoint holds the merged weights and the PEFT adapter in adapter/; bad LoRA options are
+// usage errors naming the field and its valid values.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readCheckpoint, syntheticCorpus } from '@sppo/model';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UsageError } from '../errors.ts';
+import { runInitModel } from './init-model.ts';
+import { runSft } from './sft.ts';
+import { runTrain } from './train.ts';
+
+let dir: string;
+let model: string;
+let stderr: string[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sppo-lora-cli-'));
+  model = join(dir, 'tiny');
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  await runInitModel(['--out', model, '--preset=tiny', '--seed=3']);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  stderr = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+});
+
+describe('use_peft on the command line', () => {
+  it('sft: LoRA on all-linear; only the adapted projections change; adapter/ has the PEFT files', async () => {
+    const rows = syntheticCorpus({ documents: 8, seed: 2 }).map((d, i) => ({ prompt: `Tell me fact ${i % 4}`, response: d.slice(0, 40) }));
+    const data = join(dir, 'sft.jsonl');
+    await writeFile(data, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const out = join(dir, 'sft-lora');
+    const code = await runSft(['--model', model, '--data', data, '--out', out, '--preset=tiny', '--use_peft=true', '--lora_r=4', '--lora_alpha=16', '--lora_dropout=0.1', '--lora_target_modules=all-linear', '--per_device_train_batch_size=4']);
+    expect(code).toBe(0);
+    expect(stderr.join('')).toContain('LoRA r 4 alpha 16 on all-linear');
+    const trained = await readCheckpoint(out, { verifyHashes: true });
+    const base = await readCheckpoint(model);
+    for (const [name, w] of base.weights) {
+      if (/_proj\.weight$/.test(name)) expect(trained.weights.get(name), name).not.toEqual(w);
+      else expect(trained.weights.get(name), name).toEqual(w);
+    }
+    const config = JSON.parse(await readFile(join(out, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 16, lora_dropout: 0.1, base_model_name_or_path: model });
+    expect(trained.trainingArgs).toMatchObject({ use_peft: true, lora_r: 4, lora_target_modules: ['all-linear'] });
+  });
+
+  it('train: default targets q_proj,v_proj; a bad module name is a usage error listing the valid ones', async () => {
+    const triplets = join(dir, 'triplets.jsonl');
+    const msg = (prompt: string, content: string) => [
+      { role: 'user', content: prompt },
+      { role: 'assistant', content },
+    ];
+    const rows = Array.from({ length: 4 }, (_, i) => ({ prompt_id: `p${i}`, prompt: `Q${i}`, chosen: msg(`Q${i}`, 'a fine answer'), rejected: msg(`Q${i}`, 'no'), chosen_probs: 0.7, chosen_probs_win: 0.65, chosen_probs_lose: 0.35 }));
+    await writeFile(triplets, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const out = join(dir, 'train-lora');
+    expect(await runTrain(['--model', model, '--triplets', triplets, '--out', out, '--preset=tiny', '--use_peft=true', '--per_device_train_batch_size=2'])).toBe(0);
+    const config = JSON.parse(await readFile(join(out, 'adapter', 'adapter_config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ r: 16, lora_alpha: 32, target_modules: ['q_proj', 'v_proj'] });
+    const err = await runTrain(['--model', model, '--triplets', triplets, '--out', join(dir, 'bad'), '--use_peft=true', '--lora_target_modules=qproj']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/lora_target_modules/);
+    expect((err as Error).message).toMatch(/q_proj/);
+  });
+});

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { llamaConfigToJson, parseLlamaConfig } from './config.ts';
+import { architectureOf, ropeSpec } from './llama/architecture.ts';
 import { countParameters, parameterNames, parameterSpecs } from './parameters.ts';
 import { presetConfig, presetConfigForTokenizer } from './presets.ts';
 import { syntheticCorpus } from './synthetic-corpus.ts';
@@ -172,5 +175,59 @@ describe('presetConfigForTokenizer', () => {
     expect(c.eos_token_id).toEqual([tok.eosId, tok.tokenToId('<|end|>')]);
     expect(c.pad_token_id).toBe(tok.padId);
     expect(c.hidden_size).toBe(256);
+  });
+});
+
+describe('published config.json files (fixtures/configs)', () => {
+  const fixture = (name: string): Record<string, unknown> =>
+    JSON.parse(readFileSync(fileURLToPath(new URL(`../fixtures/configs/${name}.json`, import.meta.url)), 'utf8')) as Record<string, unknown>;
+
+  it('parse, and count exactly the parameters their model cards publish', () => {
+    // Counts as the HF model pages give them (tied embeddings counted once).
+    for (const [name, count] of [
+      ['Qwen2.5-0.5B-Instruct', 494_032_768],
+      ['Qwen3-0.6B', 596_049_920],
+      ['Llama-3.2-1B-Instruct', 1_235_814_400],
+      ['Mistral-7B-Instruct-v0.2', 7_241_732_096],
+      ['gemma-2-9b-it', 9_241_705_984],
+    ] as const) {
+      expect(countParameters(parseLlamaConfig(fixture(name))), name).toBe(count);
+    }
+  });
+
+  it('keep each family\'s switches, and write back a config.json that parses to the same config', () => {
+    const llama = parseLlamaConfig(fixture('Llama-3.2-1B-Instruct'));
+    expect(llama.rope_scaling).toEqual({ rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 });
+    const gemma = parseLlamaConfig(fixture('gemma-2-9b-it'));
+    expect(gemma).toMatchObject({ model_type: 'gemma2', query_pre_attn_scalar: 256, attn_logit_softcapping: 50, final_logit_softcapping: 30, sliding_window: 4096, torch_dtype: 'float32' });
+    expect(architectureOf(gemma).layerWindows.slice(0, 4)).toEqual([4096, null, 4096, null]);
+    expect(architectureOf(gemma).activation).toBe('gelu_pytorch_tanh');
+    const qwen = parseLlamaConfig(fixture('Qwen2.5-0.5B-Instruct'));
+    expect(architectureOf(qwen)).toMatchObject({ qkvBias: true, oBias: false, qkNorm: false });
+    expect(architectureOf(qwen).layerWindows.every((w) => w === null)).toBe(true); // use_sliding_window false
+    expect(architectureOf(parseLlamaConfig({ ...fixture('Qwen2.5-0.5B-Instruct'), use_sliding_window: true })).layerWindows.slice(20, 22)).toEqual([null, 32768]);
+    expect(architectureOf(parseLlamaConfig(fixture('Qwen3-0.6B')))).toMatchObject({ qkNorm: true, qkvBias: false });
+    const mistral = parseLlamaConfig(fixture('Mistral-7B-Instruct-v0.2'));
+    expect(mistral.sliding_window).toBeNull();
+    // MistralConfig's default window applies when the key is absent.
+    const { sliding_window: _w, ...noWindow } = fixture('Mistral-7B-Instruct-v0.2');
+    expect(architectureOf(parseLlamaConfig(noWindow)).layerWindows[0]).toBe(4096);
+    for (const name of ['Qwen2.5-0.5B-Instruct', 'Qwen3-0.6B', 'Llama-3.2-1B-Instruct', 'Mistral-7B-Instruct-v0.2', 'gemma-2-9b-it']) {
+      const c = parseLlamaConfig(fixture(name));
+      const json = llamaConfigToJson(c);
+      expect(json.architectures, name).toEqual(fixture(name).architectures);
+      expect(parseLlamaConfig(JSON.parse(JSON.stringify(json))), name).toEqual(c);
+    }
+  });
+
+  it('llama3 rope frequencies: long wavelengths divided by factor, short kept, the middle interpolated', () => {
+    const { invFreq } = ropeSpec(parseLlamaConfig(fixture('Llama-3.2-1B-Instruct')));
+    const base = Array.from({ length: 32 }, (_, i) => 1 / 500000 ** ((2 * i) / 64));
+    expect(invFreq[0]).toBe(base[0]); // wavelength 2 pi < 8192 / 4: kept
+    expect(invFreq[31]).toBeCloseTo((base[31] as number) / 32, 20); // wavelength > 8192: divided
+    const mid = invFreq.findIndex((f, i) => f !== base[i] && Math.abs(f - (base[i] as number) / 32) > 1e-15);
+    expect(mid).toBeGreaterThan(0);
+    expect(invFreq[mid]).toBeLessThan(base[mid] as number);
+    expect(invFreq[mid]).toBeGreaterThan((base[mid] as number) / 32);
   });
 });

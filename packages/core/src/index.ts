@@ -13,6 +13,7 @@ export { formatPath, toValidationIssues } from './config/issues.ts';
 // messages, rows, records, metrics
 export * from './schemas/messages.ts';
 export * from './schemas/rows.ts';
+export * from './schemas/judge-input.ts';
 export * from './schemas/records.ts';
 export * from './schemas/metrics.ts';
 export * from './schemas/jsonl.ts';

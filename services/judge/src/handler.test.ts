@@ -174,6 +174,11 @@ describe('judge handler (direct calls, rule judges)', () => {
     const noShard: JudgeTask = { type: 'judge', run_id: 'judge-noshard', round: 0, shard: 0 };
     await store.delete('runs/judge-noshard/round=0/generations/shard=0.jsonl');
     expect(await permanentReason(noShard)).toMatch(/generations\/shard=0\.jsonl does not exist/);
+    // A shard none of whose rows is usable fails for good, naming the rows (it used to write an empty triplet shard).
+    await seedRound(store, 'judge-allbad', { judge_model: 'rule:length' }, [jsonl([{ prompt: 'x' }, { responses: ['a', 'b'] }])]);
+    const allBad: JudgeTask = { type: 'judge', run_id: 'judge-allbad', round: 0, shard: 0 };
+    expect(await permanentReason(allBad)).toMatch(/none of its 2 row\(s\) is usable[\s\S]*line 1: no responses[\s\S]*line 2: prompt/);
+    expect(await store.exists(tripletShardKey('judge-allbad', 0, 0))).toBe(false);
     await seedRound(store, 'judge-cancel', { judge_model: 'rule:length' }, [jsonl(rows)]);
     await store.putJson(runStatusKey('judge-cancel'), { run_id: 'judge-cancel', status: 'cancelled', updated_at: '2026-01-01T00:00:00.000Z' });
     const cancelled: JudgeTask = { type: 'judge', run_id: 'judge-cancel', round: 0, shard: 0 };

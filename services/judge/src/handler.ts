@@ -16,6 +16,7 @@
 import type { HandlerContext, Logger, MessageHandler, ObjectStore, Queue } from '@sppo/cloud';
 import { isNotFound, isRunCancelled } from '@sppo/cloud';
 import {
+  allRowsBadMessage,
   generationShardKey,
   judgeMetricsKey,
   manifestKey,
@@ -27,7 +28,7 @@ import {
 } from '@sppo/core';
 import { PermanentJudgeError } from './errors.ts';
 import type { JudgeResolver } from './judges.ts';
-import { judgeGenerations, parseGenerationShard, type BadLine } from './shard.ts';
+import { JUDGE_INPUT_LAYOUTS, judgeGenerations, parseGenerationShard, type BadLine } from './shard.ts';
 
 /** Per-shard judge metrics: core's judgeMetricsKey (the round's metrics.json is the trainer's). */
 export { judgeMetricsKey };
@@ -90,6 +91,9 @@ export async function judgeShard(task: JudgeTask, logger: Logger, { store, event
     throw e;
   }
   const parsed = parseGenerationShard(text);
+  if (parsed.rows.length === 0 && parsed.badLines.length > 0) {
+    throw new PermanentJudgeError(allRowsBadMessage(`generation shard ${shardKey}`, parsed.badLines.map((b) => ({ where: `line ${b.line}`, message: b.message })), JUDGE_INPUT_LAYOUTS));
+  }
   if (parsed.badLines.length > 0) {
     logger.warn('judge.bad_lines', { run_id: run, round, shard, count: parsed.badLines.length, lines: parsed.badLines.slice(0, 20).map((b) => b.line) });
   }

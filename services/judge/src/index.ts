@@ -2,7 +2,7 @@
 // worker, the shard logic shared with `./sppo judge`, and the judge resolver.
 export { createJudgeHandler, judgeMetricsKey, judgeShard } from './handler.ts';
 export type { JudgeHandlerOptions, JudgeOutcome, JudgeShardMetrics } from './handler.ts';
-export { judgeGenerations, parseGenerationShard } from './shard.ts';
+export { addRow, JUDGE_INPUT_LAYOUTS, judgeGenerations, parseGenerationShard } from './shard.ts';
 export type { BadLine, JudgedShard, JudgeShardOptions, ParsedGenerations } from './shard.ts';
 export { createJudgeResolver } from './judges.ts';
 export type { JudgeResolver, JudgeResolverOptions, JudgeSpec } from './judges.ts';

@@ -6,10 +6,10 @@
  */
 import {
   buildTriplets,
-  generationRowSchema,
   judgeMetricsFromTriplets,
+  parseJudgeInputRow,
   selectPair,
-  type GenerationRow,
+  type JudgeInputRow,
   type PairTripletRow,
   type ResponseTripletRow,
   type ScoreAggregation,
@@ -19,13 +19,18 @@ import {
 import { compareAllPairs, type PairwiseJudge } from '@sppo/model';
 import { PermanentJudgeError } from './errors.ts';
 
+/** What a usable row looks like, for the error of an input without one. */
+export const JUDGE_INPUT_LAYOUTS =
+  'each row needs a prompt (string) and K >= 2 responses: {prompt_id?, prompt, responses: [...]} (prompt_text, seeds, response_tokens, finish_reasons optional) ' +
+  'or the official generated layout {prompt_id, prompt, generate_0 .. generate_{K-1}} with message lists';
+
 export interface BadLine {
   line: number;
   message: string;
 }
 
 export interface ParsedGenerations {
-  rows: GenerationRow[];
+  rows: JudgeInputRow[];
   /** 1-based line numbers of the good rows, in order. */
   lines: number[];
   badLines: BadLine[];
@@ -33,7 +38,10 @@ export interface ParsedGenerations {
   tooFewResponses: BadLine[];
 }
 
-/** Parses generation shard JSONL; a bad line never hides the others. */
+/**
+ * Parses generation rows from JSONL (core's parseJudgeInputRow: ours, the official generated
+ * layout with generate_0..K-1, or plain {prompt, responses}); a bad line never hides the others.
+ */
 export function parseGenerationShard(text: string): ParsedGenerations {
   const out: ParsedGenerations = { rows: [], lines: [], badLines: [], tooFewResponses: [] };
   text.split('\n').forEach((raw, index) => {
@@ -46,26 +54,38 @@ export function parseGenerationShard(text: string): ParsedGenerations {
       out.badLines.push({ line, message: `not JSON: ${(e as Error).message}` });
       return;
     }
-    const responses = (value as { responses?: unknown } | null)?.responses;
-    if (Array.isArray(responses) && responses.length < 2) {
-      out.tooFewResponses.push({ line, message: `${responses.length} response(s); the judge needs K >= 2 per prompt` });
-      return;
-    }
-    const parsed = generationRowSchema.safeParse(value);
-    if (parsed.success) {
-      out.rows.push(parsed.data);
-      out.lines.push(line);
-    } else {
-      out.badLines.push({ line, message: parsed.error.issues.map((i) => `${i.path.join('.') || '(row)'}: ${i.message}`).join('; ') });
-    }
+    addRow(out, value, line, out.rows.length + out.badLines.length + out.tooFewResponses.length);
   });
   return out;
+}
+
+/** Adds one decoded row (a JSONL line or a Parquet row) to `out`; `index` is its 0-based position. */
+export function addRow(out: ParsedGenerations, value: unknown, line: number, index: number): void {
+  // K < 2 is reported as such even when the row has other faults (it is a config problem: samples_per_prompt).
+  const responses = (value as { responses?: unknown } | null)?.responses;
+  if (Array.isArray(responses) && responses.length < 2) {
+    out.tooFewResponses.push({ line, message: `${responses.length} response(s); the judge needs K >= 2 per prompt` });
+    return;
+  }
+  const parsed = parseJudgeInputRow(value, index);
+  if (!parsed.ok) {
+    out.badLines.push({ line, message: parsed.message });
+    return;
+  }
+  if (parsed.row.responses.length < 2) {
+    out.tooFewResponses.push({ line, message: `${parsed.row.responses.length} response(s); the judge needs K >= 2 per prompt` });
+    return;
+  }
+  out.rows.push(parsed.row);
+  out.lines.push(line);
 }
 
 export interface JudgeShardOptions {
   aggregation: ScoreAggregation;
   estimator: WinRateEstimator;
   selection: Selection;
+  /** The source text of a row without prompt_text (the policy's chat template); default: the prompt as is. */
+  renderPrompt?: (prompt: string) => string;
 }
 
 export interface JudgedShard {
@@ -82,14 +102,15 @@ export interface JudgedShard {
  * Length is the first thing to watch in preference optimisation: a judge that likes long answers
  * makes every round longer (SPPO paper, Table 1's "Avg. Len").
  */
-export function responseLengthMetrics(rows: readonly GenerationRow[], pairs: readonly PairTripletRow[]): Record<string, number> {
+export function responseLengthMetrics(rows: readonly JudgeInputRow[], pairs: readonly PairTripletRow[]): Record<string, number> {
   const n = Math.min(rows.length, pairs.length);
-  if (n === 0) return {};
+  // Only the generator's rows carry token counts; files from elsewhere have none to report.
+  if (n === 0 || rows.some((r) => r.response_tokens === undefined)) return {};
   let all = 0;
   let chosen = 0;
   let rejected = 0;
   for (let i = 0; i < n; i++) {
-    const tokens = (rows[i] as GenerationRow).response_tokens;
+    const tokens = (rows[i] as JudgeInputRow).response_tokens ?? [];
     const { winner, loser } = selectPair((pairs[i] as PairTripletRow).rm_scores);
     all += tokens.reduce((a, b) => a + b, 0) / Math.max(tokens.length, 1);
     chosen += tokens[winner] ?? 0;
@@ -99,7 +120,7 @@ export function responseLengthMetrics(rows: readonly GenerationRow[], pairs: rea
 }
 
 /** Judges parsed rows. K < 2 anywhere is an error for the whole unit (it is a config problem, not a bad line). */
-export async function judgeGenerations(judge: PairwiseJudge, parsed: ParsedGenerations, { aggregation, estimator, selection }: JudgeShardOptions): Promise<JudgedShard> {
+export async function judgeGenerations(judge: PairwiseJudge, parsed: ParsedGenerations, { aggregation, estimator, selection, renderPrompt = (p) => p }: JudgeShardOptions): Promise<JudgedShard> {
   if (parsed.tooFewResponses.length > 0) {
     const where = parsed.tooFewResponses.map((b) => `line ${b.line} (${b.message})`).join(', ');
     throw new PermanentJudgeError(
@@ -107,10 +128,11 @@ export async function judgeGenerations(judge: PairwiseJudge, parsed: ParsedGener
     );
   }
   // Prompt text as the policy saw it is `prompt_text`; PairRM is given the templated prompt in the
-  // official pipeline (SPPO-REFERENCE 2.2 step 6), so the source is prompt_text.
+  // official pipeline (SPPO-REFERENCE 2.2 step 6), so the source is prompt_text, else the prompt
+  // rendered here (a file from elsewhere: the official generated set, plain {prompt, responses}).
   const C = await compareAllPairs(
     judge,
-    parsed.rows.map((r) => ({ prompt: r.prompt_text, responses: r.responses })),
+    parsed.rows.map((r) => ({ prompt: r.prompt_text ?? renderPrompt(r.prompt), responses: r.responses })),
   );
   const triplets: (PairTripletRow | ResponseTripletRow)[] = [];
   const extremes: PairTripletRow[] = [];

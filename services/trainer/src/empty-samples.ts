@@ -7,7 +7,7 @@
  * logs where they were; a round left with no row still fails. `./sppo train` on a user's file keeps
  * the strict check (packages/model preferenceExamplesFromTriplets).
  */
-import { isPairTripletRow, type Completion, type TripletRow } from '@sppo/core';
+import { isPairTripletRow, type Completion, type TrainingTripletRow } from '@sppo/core';
 import type { TripletInput } from './inputs.ts';
 
 /** The sampled text: a bare string, or the last (assistant) message of the official message list. */
@@ -17,7 +17,7 @@ function completionText(completion: Completion): string {
   return last?.role === 'assistant' ? last.content : '';
 }
 
-function isEmptySample(row: TripletRow): boolean {
+function isEmptySample(row: TrainingTripletRow): boolean {
   if (isPairTripletRow(row)) return completionText(row.chosen).trim() === '' || completionText(row.rejected).trim() === '';
   return completionText(row.response).trim() === '';
 }

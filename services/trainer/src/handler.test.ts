@@ -93,6 +93,19 @@ describe('train handler (direct call, real emulator)', () => {
     expect((await drain(events)).map((m) => JSON.parse(m.body))).toEqual([{ type: 'checkpoint.ready', run_id: 'run-a', round: 0 }]);
   });
 
+  it('trains on shards with only the official training columns, to the same weights as run-a (issue 15 part 4)', async () => {
+    // prompt, chosen, rejected, chosen_probs, chosen_probs_win, chosen_probs_lose: what the official
+    // training step reads; prompt_id, responses, probability and rm_scores are dropped.
+    const official = (rows: ReturnType<typeof pairRows>) => rows.map(({ prompt_id: _id, responses: _r, probability: _p, rm_scores: _s, ...kept }) => kept);
+    await seedRound(store, 'run-official', { shards: [official(pairRows(4)), official(pairRows(4, 4))] });
+    const handler = createTrainHandler({ store, events, cacheDir });
+    const task: TrainTask = { type: 'train', run_id: 'run-official', round: 0 };
+    expect(await handler.train(task, context(task))).toBe('trained');
+    await drain(events);
+    const ours = await trainedWeights('run-a');
+    for (const [name, w] of await trainedWeights('run-official')) expect(w, name).toEqual(ours.get(name));
+  });
+
   it('records bad triplets (probability outside [0, 1]) as the unit failure and dead-letters the task at once; drops rows with an empty sampled response', async () => {
     const rows = pairRows(4);
     const bad = [

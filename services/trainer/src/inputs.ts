@@ -7,12 +7,12 @@ import { isNotFound, type ObjectStore } from '@sppo/cloud';
 import {
   manifestKey,
   trainingArgsShape,
-  tripletRowSchema,
+  trainingTripletRowSchema,
   tripletShardKey,
   type RoundManifest,
   type RunConfig,
   type TrainingArgs,
-  type TripletRow,
+  type TrainingTripletRow,
   roundManifestSchema,
 } from '@sppo/core';
 import { PermanentTrainError } from './errors.ts';
@@ -32,23 +32,24 @@ export function trainingArgsOf(config: RunConfig): TrainingArgs {
 }
 
 export interface TripletInput {
-  rows: TripletRow[];
+  rows: TrainingTripletRow[];
   /** Where row i came from, for error messages: `shard=2 line 7`. */
   where: (index: number) => string;
 }
 
 /** Every triplet row of the round's shards, in shard order; all bad lines of all shards reported. */
 export async function readTriplets(store: ObjectStore, manifest: RoundManifest): Promise<TripletInput> {
-  const rows: TripletRow[] = [];
+  const rows: TrainingTripletRow[] = [];
   const origins: string[] = [];
   const problems: string[] = [];
   for (const { shard } of manifest.shards) {
     const key = tripletShardKey(manifest.run_id, manifest.round, shard);
     try {
-      for await (const entry of store.iterateJsonl(key, tripletRowSchema)) {
+      // Only the official training columns are required (core's trainingPairRowSchema).
+      for await (const entry of store.iterateJsonl(key, trainingTripletRowSchema)) {
         if (entry.error !== undefined) problems.push(`shard=${shard} line ${entry.line}: ${entry.error}`);
         else {
-          rows.push(entry.row as TripletRow);
+          rows.push(entry.row as TrainingTripletRow);
           origins.push(`shard=${shard} line ${entry.line}`);
         }
       }

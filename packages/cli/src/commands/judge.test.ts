@@ -3,7 +3,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTriplets, parseJsonl, tripletRowSchema } from '@sppo/core';
+import { buildTriplets, isPairTripletRow, parseJsonl, tripletRowSchema, type TripletRow } from '@sppo/core';
 import { compareAllPairs, createLengthJudge, loadPairwiseJudge, syntheticPreferencePairs } from '@sppo/model';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../errors.ts';
@@ -93,4 +93,72 @@ describe('judge', () => {
     await writeFile(data, generations.map((g) => JSON.stringify(g)).join('\n'));
     await expect(runJudge(['--model', model, '--data', data, '--out', out, '--execution_provider=tpu'])).rejects.toThrow(/"tpu" is not available.*Available: .*cpu/);
   }, 30_000);
+
+  it('accepts the official generated layout (generate_0..K-1 message lists) and plain {prompt, responses}, the same as our rows', async () => {
+    // SPPO-REFERENCE 2.2 step 7: generate_k = [{user: prompt}, {assistant: response_k}]; probability and
+    // rm_scores of an earlier judgement are replaced by this one.
+    const official = generations.map((g) => ({
+      prompt_id: g.prompt_id,
+      prompt: g.prompt,
+      ...Object.fromEntries(g.responses.map((r, k) => [`generate_${k}`, [{ content: g.prompt, role: 'user' }, { content: r, role: 'assistant' }]])),
+      probability: g.responses.map(() => g.responses.map(() => 0.5)),
+      rm_scores: g.responses.map(() => 0),
+    }));
+    const plain = generations.map((g) => ({ prompt: g.prompt, responses: g.responses }));
+    const ours = join(dir, 'ours.jsonl');
+    await writeFile(ours, generations.map((g) => JSON.stringify(g)).join('\n'));
+    expect(await runJudge(['--model', 'rule:length', '--data', ours, '--out', join(dir, 'ours-out.jsonl')])).toBe(0);
+    const expected = parseJsonl(await readFile(join(dir, 'ours-out.jsonl'), 'utf8'), tripletRowSchema);
+    const officialPath = join(dir, 'official.jsonl');
+    await writeFile(officialPath, official.map((g) => JSON.stringify(g)).join('\n'));
+    expect(await runJudge(['--model', 'rule:length', '--data', officialPath, '--out', join(dir, 'official-out.jsonl')])).toBe(0);
+    expect(parseJsonl(await readFile(join(dir, 'official-out.jsonl'), 'utf8'), tripletRowSchema)).toEqual(expected);
+    const plainPath = join(dir, 'plain.jsonl');
+    await writeFile(plainPath, plain.map((g) => JSON.stringify(g)).join('\n'));
+    expect(await runJudge(['--model', 'rule:length', '--data', plainPath, '--out', join(dir, 'plain-out.jsonl')])).toBe(0);
+    // Without ids, rows are named p{index} like the prompt pool's.
+    const pair = (r: TripletRow): unknown[] => (isPairTripletRow(r) ? [r.chosen, r.rejected] : []);
+    expect(parseJsonl(await readFile(join(dir, 'plain-out.jsonl'), 'utf8'), tripletRowSchema).map((r) => [r.prompt_id, ...pair(r)])).toEqual(
+      expected.map((r, i) => [`p${i}`, ...pair(r)]),
+    );
+  });
+
+  it('gives the judge the prompt templated by --tokenizer for rows without prompt_text', async () => {
+    // A judge that records the source text of every comparison it is asked for.
+    const policy = join(dir, 'policy');
+    await writeFile(join(dir, 'plain2.jsonl'), JSON.stringify({ prompt: 'Hi', responses: ['x'.repeat(2), 'x'.repeat(60)] }));
+    const { runInitModel } = await import('./init-model.ts');
+    expect(await runInitModel(['--out', policy, '--preset', 'tiny', '--seed', '1'])).toBe(0);
+    const { loadTokenizer, renderGenerationPrompt } = await import('@sppo/model');
+    const tok = await loadTokenizer(policy);
+    const templated = renderGenerationPrompt('Hi', { chatTemplate: tok.chatTemplate, bosToken: tok.bosToken, eosToken: tok.eosToken, padToken: tok.padToken });
+    expect(templated.length).toBeGreaterThan(20);
+    const seen: string[] = [];
+    const judgeModule = await import('@sppo/judge');
+    const parsed = judgeModule.parseGenerationShard(await readFile(join(dir, 'plain2.jsonl'), 'utf8'));
+    const spy = { name: 'spy', compare: async (pairs: { prompt: string }[]) => pairs.map((p) => (seen.push(p.prompt), 0)) };
+    await judgeModule.judgeGenerations(spy as never, parsed, { aggregation: 'official', estimator: 'include_self', selection: 'extremes', renderPrompt: (p) => renderGenerationPrompt(p, { chatTemplate: tok.chatTemplate, bosToken: tok.bosToken, eosToken: tok.eosToken, padToken: tok.padToken }) });
+    expect(new Set(seen)).toEqual(new Set([templated]));
+    // And through the command: the option is accepted and the run completes.
+    expect(await runJudge(['--model', 'rule:length', '--data', join(dir, 'plain2.jsonl'), '--out', join(dir, 'plain2-out.jsonl'), '--tokenizer', policy])).toBe(0);
+    await expect(runJudge(['--model', 'rule:length', '--data', join(dir, 'plain2.jsonl'), '--out', join(dir, 'x.jsonl'), '--tokenizer', join(dir, 'nowhere')])).rejects.toThrow(/--tokenizer .*nowhere/);
+  }, 60_000);
+
+  it('fails when no row is usable, naming the first rows and what they lack (was: exit 0 with an empty file)', async () => {
+    const data = join(dir, 'allbad.jsonl');
+    const bad = [{ prompt: 'a' }, { responses: ['x', 'y'] }, 'not json', { prompt: 'b', generate_0: 'x', generate_2: 'y' }, { prompt: 'c', responses: 'xy' }, { prompt: 'd' }, { prompt: 'e' }];
+    await writeFile(data, bad.map((b) => (typeof b === 'string' ? b : JSON.stringify(b))).join('\n'));
+    const out = join(dir, 'allbad-out.jsonl');
+    const error = await runJudge(['--model', 'rule:length', '--data', data, '--out', out]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/none of its 7 row\(s\) is usable/);
+    expect(message).toMatch(/line 1: no responses/);
+    expect(message).toMatch(/line 2: prompt/);
+    expect(message).toMatch(/line 3: not JSON/);
+    expect(message).toMatch(/line 4: generate_k columns must be generate_0 \.\. generate_1; generate_2/);
+    expect(message).toMatch(/line 5: responses/);
+    expect(message).toMatch(/and 2 more/);
+    await expect(readFile(out, 'utf8')).rejects.toThrow(/ENOENT/);
+  });
 });

@@ -98,6 +98,42 @@ export type ResponseTripletRow = z.infer<typeof responseTripletRowSchema>;
 export const tripletRowSchema = z.union([pairTripletRowSchema, responseTripletRowSchema]);
 export type TripletRow = z.infer<typeof tripletRowSchema>;
 
-export function isPairTripletRow(row: TripletRow): row is PairTripletRow {
+/**
+ * A pair row as training reads it: only the columns the official training step keeps
+ * (run_sppo.py drops every other column after templating, SPPO-REFERENCE 2.3): prompt, chosen,
+ * rejected, chosen_probs, chosen_probs_win, chosen_probs_lose; prompt_id and the generated-set
+ * columns (responses, probability, rm_scores) are optional extras, checked when present. This is
+ * the shape of the official `synthetic_data_*_score` train.parquet.
+ */
+export const trainingPairRowSchema = z
+  .object({
+    prompt_id: z.string().min(1).optional(),
+    prompt: z.string(),
+    chosen: completionSchema,
+    rejected: completionSchema,
+    chosen_probs: pairTripletRowSchema.shape.chosen_probs,
+    chosen_probs_win: pairTripletRowSchema.shape.chosen_probs_win,
+    chosen_probs_lose: pairTripletRowSchema.shape.chosen_probs_lose,
+    responses: generatedSetShape.responses.optional(),
+    probability: generatedSetShape.probability.optional(),
+    rm_scores: generatedSetShape.rm_scores.optional(),
+  })
+  .superRefine((row, ctx) => {
+    const k = row.responses?.length ?? row.rm_scores?.length ?? row.probability?.length;
+    if (k === undefined) return;
+    if (row.responses !== undefined && row.rm_scores !== undefined && row.rm_scores.length !== k) {
+      ctx.addIssue({ code: 'custom', path: ['rm_scores'], message: `rm_scores has ${row.rm_scores.length} entries but responses has ${k}; all per-sample lists need K entries` });
+    }
+    if (row.probability !== undefined && (row.probability.length !== k || row.probability.some((line) => line.length !== k))) {
+      ctx.addIssue({ code: 'custom', path: ['probability'], message: `probability must be ${k}x${k} (K = number of responses)` });
+    }
+  });
+export type TrainingPairRow = z.infer<typeof trainingPairRowSchema>;
+
+/** What `./sppo train` and the trainer read: official-column pair rows or our per-response rows. */
+export const trainingTripletRowSchema = z.union([trainingPairRowSchema, responseTripletRowSchema]);
+export type TrainingTripletRow = z.infer<typeof trainingTripletRowSchema>;
+
+export function isPairTripletRow<R extends TrainingTripletRow>(row: R): row is Extract<R, { chosen: unknown }> {
   return 'chosen' in row;
 }

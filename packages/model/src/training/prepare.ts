@@ -2,7 +2,7 @@
  * Rows -> tokenized training data in one call, for the `sft` / `train` commands and the trainer
  * service: validation of every row (rows.ts), then chat template + truncation (examples.ts).
  */
-import { parseJsonl, tripletRowSchema, ValidationError, type TripletRow, type ValidationIssue } from '@sppo/core';
+import { parseJsonl, trainingTripletRowSchema, ValidationError, type TrainingTripletRow, type ValidationIssue } from '@sppo/core';
 import {
   tokenizePairExamples,
   tokenizeResponseExamples,
@@ -22,7 +22,7 @@ export function prepareSftData(rows: readonly unknown[], options: TokenizeExampl
   return tokenizeSftExamples(sftExamplesFromRows(rows, where), options);
 }
 
-export function preparePreferenceData(rows: readonly TripletRow[], options: TokenizeExamplesOptions, where?: (index: number) => string): PreparedData {
+export function preparePreferenceData(rows: readonly TrainingTripletRow[], options: TokenizeExamplesOptions, where?: (index: number) => string): PreparedData {
   const text = preferenceExamplesFromTriplets(rows, where);
   return text.kind === 'pair' ? tokenizePairExamples(text.examples, options) : tokenizeResponseExamples(text.examples, options);
 }
@@ -44,7 +44,10 @@ export function parseJsonLines(text: string, subject = 'JSONL file'): unknown[] 
   return rows;
 }
 
-/** JSONL text of triplet rows (ARCHITECTURE 3.3), every bad line reported. */
-export function parseTripletJsonl(text: string, subject = 'triplets file'): TripletRow[] {
-  return parseJsonl(text, tripletRowSchema, { subject });
+/**
+ * JSONL text of triplet rows (ARCHITECTURE 3.3, or only the official training columns: core's
+ * trainingPairRowSchema), every bad line reported.
+ */
+export function parseTripletJsonl(text: string, subject = 'triplets file'): TrainingTripletRow[] {
+  return parseJsonl(text, trainingTripletRowSchema, { subject });
 }

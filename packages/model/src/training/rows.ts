@@ -9,7 +9,7 @@
  *   (x, y, P-hat(y > pi_t | x))).
  * Every bad row is reported with its position (STYLE guideline 7), as a core ValidationError.
  */
-import { isPairTripletRow, ValidationError, type TripletRow, type ValidationIssue } from '@sppo/core';
+import { isPairTripletRow, ValidationError, type TrainingTripletRow, type ValidationIssue } from '@sppo/core';
 import type { ChatMessage } from '../chat-template.ts';
 
 export type TextPrompt = string | ChatMessage[];
@@ -65,7 +65,7 @@ function throwIfAny(subject: string, issues: ValidationIssue[], hint: string): v
  * row i in errors (e.g. "shard=2 line 7"). Throws ValidationError for empty responses, mixed row
  * kinds or pairs whose chosen and rejected prompts differ.
  */
-export function preferenceExamplesFromTriplets(rows: readonly TripletRow[], where: (index: number) => string = (i) => `row ${i + 1}`): PreferenceTextData {
+export function preferenceExamplesFromTriplets(rows: readonly TrainingTripletRow[], where: (index: number) => string = (i) => `row ${i + 1}`): PreferenceTextData {
   const issues: ValidationIssue[] = [];
   const pairs: PairTextExample[] = [];
   const responses: ResponseTextExample[] = [];

@@ -73,7 +73,7 @@ export async function checkGradients({ build, params, data = {}, eps = 1e-6, see
     const raw = encodeValues(spec.values, spec.dtype);
     const arr =
       spec.dtype === 'float32' ? new Float32Array(raw.buffer) : spec.dtype === 'float64' ? new Float64Array(raw.buffer)
-      : spec.dtype === 'int64' ? new BigInt64Array(raw.buffer) : spec.dtype === 'int32' ? new Int32Array(raw.buffer) : new Uint8Array(raw.buffer);
+      : spec.dtype === 'int64' ? new BigInt64Array(raw.buffer) : spec.dtype === 'int32' ? new Int32Array(raw.buffer) : spec.dtype === 'uint16' ? new Uint16Array(raw.buffer) : new Uint8Array(raw.buffer);
     dataFeeds[n] = new ort.Tensor(spec.dtype, arr as never, spec.shape);
   }
   const run = async (withGrads: boolean): Promise<ort.InferenceSession.OnnxValueMapType> => {

@@ -27,3 +27,4 @@ export { createTrainStepper } from './stepper.ts';
 export type { TrainStepper, TrainStepperOptions } from './stepper.ts';
 export { readModelInputs } from './proto-read.ts';
 export type { ModelInputInfo } from './proto-read.ts';
+export { bf16BitsToFloat, bf16ToFloat, floatToBf16Bits, gemmBf16 } from './ops/bf16.ts';

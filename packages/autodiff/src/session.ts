@@ -101,8 +101,8 @@ function hasFloat64Input(bytes: Uint8Array): boolean {
   return readModelInputs(bytes).some((i) => i.elemType === 11);
 }
 
-const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool' };
-const FROM_ORT: Partial<Record<string, DType>> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', bool: 'bool' };
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', uint16: 'uint16', bool: 'bool' };
+const FROM_ORT: Partial<Record<string, DType>> = { float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', uint16: 'uint16', bool: 'bool' };
 
 export function toOrt(t: TensorData): ort.Tensor {
   return new ort.Tensor(ORT_TYPE[t.dtype], t.data as never, t.dims);

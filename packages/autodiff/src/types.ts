@@ -1,6 +1,7 @@
 // Shared value types of the builder and the runtime.
 
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'bool';
+/** uint16 carries raw bfloat16 bits (onnxruntime-node has no bfloat16 tensor type): see ops/bf16.ts. */
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint16' | 'bool';
 export type FloatType = 'float32' | 'float64';
 /** A number, or a symbolic (dynamic) dim such as 'batch_size'; derived dims read like 'past+seq' or '?'. */
 export type Dim = number | string;
@@ -22,9 +23,11 @@ export type TypedArrayFor<D extends DType> = D extends 'float32'
       ? BigInt64Array
       : D extends 'int32'
         ? Int32Array
-        : Uint8Array;
+        : D extends 'uint16'
+          ? Uint16Array
+          : Uint8Array;
 
-export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
+export type AnyTypedArray = Float32Array | Float64Array | BigInt64Array | Int32Array | Uint16Array | Uint8Array;
 
 /** Plain tensor data that crosses thread boundaries and files (no ORT objects). */
 export interface TensorData {
@@ -33,7 +36,7 @@ export interface TensorData {
   data: AnyTypedArray;
 }
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'int64', 'int32', 'bool'];
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int64', 'int32', 'uint16', 'bool'];
 
 export function isFloat(dtype: DType): dtype is FloatType {
   return dtype === 'float32' || dtype === 'float64';
@@ -52,6 +55,9 @@ export function encodeValues(values: ArrayLike<number> | readonly bigint[], dtyp
       break;
     case 'int32':
       arr = Int32Array.from(values as ArrayLike<number>, Number);
+      break;
+    case 'uint16':
+      arr = Uint16Array.from(values as ArrayLike<number>, Number);
       break;
     case 'int64':
       arr = new BigInt64Array(n);
@@ -77,6 +83,8 @@ export function typedArrayFor(dtype: DType, length: number): AnyTypedArray {
       return new BigInt64Array(length);
     case 'int32':
       return new Int32Array(length);
+    case 'uint16':
+      return new Uint16Array(length);
     case 'bool':
       return new Uint8Array(length);
   }

@@ -117,7 +117,8 @@ test('after completion, every task and event delivered again in reverse order ch
     tasks.push({ type: 'train', run_id: runId, round: t });
     events.push({ type: 'checkpoint.ready', run_id: runId, round: t });
   }
-  for (const task of tasks.reverse()) await system.queues[task.type].send(task);
+  const queueOf = { generate: 'generate', eval_generate: 'generate', judge: 'judge', eval_judge: 'judge', train: 'train' } as const;
+  for (const task of tasks.reverse()) await system.queues[queueOf[task.type]].send(task);
   for (const event of events.reverse()) await system.queues.events.send(event);
   figures.redeliveries_after_completion += tasks.length + events.length;
 

@@ -38,3 +38,9 @@ export type * from './api/types.ts';
 export * from './keys.ts';
 export * from './state/run-state.ts';
 export * from './state/machine.ts';
+
+// the evaluation stage (issue 21)
+export * from './evaluation/plan.ts';
+export * from './evaluation/records.ts';
+export * from './evaluation/stats.ts';
+export * from './evaluation/metrics.ts';

@@ -16,9 +16,18 @@
  *   runs/{run}/checkpoints/{t}/{file}                     HF-style checkpoint; t = 0 is the base model
  *   runs/{run}/checkpoints/{t}/_COMPLETE                  written LAST: without it the checkpoint does not exist
  *   runs/{run}/failures/{stage}-{t}[-{i}].json            dead-lettered units with their reason
+ *
+ * The evaluation stage (issue 21; evaluation/ in core):
+ *   runs/{run}/eval/prompts.jsonl                         the evaluation prompts (never in prompts.jsonl)
+ *   runs/{run}/eval/policy={c}/generations/shard={i}.jsonl   checkpoint c's samples of eval shard i (pi_0's made once)
+ *   runs/{run}/eval/policy={c}/_enqueued/shard={i}        "eval_generate enqueued" marker
+ *   runs/{run}/round={t}/eval/_manifest.json              round t's evaluation started (checkpoint t+1 vs 0 and t)
+ *   runs/{run}/round={t}/eval/judgments/shard={i}.jsonl   the judge's comparisons, both orders
+ *   runs/{run}/round={t}/_enqueued/eval-judge-{i}         "eval_judge enqueued" marker
+ *   runs/{run}/round={t}/eval/metrics.json                the round's evaluation table row (written last)
  */
 import { assertFileName, assertRound, assertRunId, assertShard, MAX_ROUND, MAX_SHARD } from './ids.ts';
-import type { Stage } from './schemas/messages.ts';
+import { STAGES, type Stage } from './schemas/messages.ts';
 
 export const RUNS_PREFIX = 'runs/';
 export const COMPLETE_MARKER = '_COMPLETE';
@@ -94,13 +103,46 @@ export function checkpointFileKey(run: string, t: number, file: string): string 
 export function checkpointCompleteKey(run: string, t: number): string {
   return `${checkpointPrefix(run, t)}${COMPLETE_MARKER}`;
 }
+export function evalPromptsKey(run: string): string {
+  return `${runPrefix(run)}eval/prompts.jsonl`;
+}
+/** `runs/{run}/eval/policy={c}/`: evaluation samples of checkpoint c, shared by every round that compares it. */
+export function evalPolicyPrefix(run: string, c: number): string {
+  return `${runPrefix(run)}eval/policy=${assertRound(c)}/`;
+}
+export function evalGenerationShardKey(run: string, c: number, i: number): string {
+  return `${evalPolicyPrefix(run, c)}generations/shard=${assertShard(i)}.jsonl`;
+}
+/** Marker the host writes after enqueuing checkpoint c's eval_generate unit of eval shard i. */
+export function evalGenerateMarkerKey(run: string, c: number, i: number): string {
+  return `${evalPolicyPrefix(run, c)}_enqueued/shard=${assertShard(i)}`;
+}
+export function evalRoundPrefix(run: string, t: number): string {
+  return `${roundPrefix(run, t)}eval/`;
+}
+export function evalManifestKey(run: string, t: number): string {
+  return `${evalRoundPrefix(run, t)}_manifest.json`;
+}
+export function evalJudgmentsPrefix(run: string, t: number): string {
+  return `${evalRoundPrefix(run, t)}judgments/`;
+}
+export function evalJudgmentShardKey(run: string, t: number, i: number): string {
+  return `${evalJudgmentsPrefix(run, t)}shard=${assertShard(i)}.jsonl`;
+}
+export function evalJudgeMarkerKey(run: string, t: number, i: number): string {
+  return `${roundPrefix(run, t)}_enqueued/eval-judge-${assertShard(i)}`;
+}
+/** Round t's evaluation metrics (evaluation/metrics.ts), written once every judgment shard exists. */
+export function evalMetricsKey(run: string, t: number): string {
+  return `${evalRoundPrefix(run, t)}metrics.json`;
+}
 export function failuresPrefix(run: string): string {
   return `${runPrefix(run)}failures/`;
 }
 /** `runs/{run}/failures/{stage}-{t}-{i}.json`, or `{stage}-{t}.json` without a shard (train). */
 export function failureKey(run: string, stage: Stage, t: number, shard?: number): string {
-  if (stage !== 'generate' && stage !== 'judge' && stage !== 'train') {
-    throw new RangeError(`unknown stage ${JSON.stringify(stage)}: use generate, judge or train`);
+  if (!(STAGES as readonly string[]).includes(stage)) {
+    throw new RangeError(`unknown stage ${JSON.stringify(stage)}: use ${STAGES.join(', ')}`);
   }
   const suffix = shard === undefined ? '' : `-${assertShard(shard)}`;
   return `${failuresPrefix(run)}${stage}-${assertRound(t)}${suffix}.json`;
@@ -112,7 +154,11 @@ export type ParsedKey =
   | { kind: 'generation_shard' | 'triplet_shard' | 'judge_metrics'; run: string; round: number; shard: number }
   | { kind: 'train_state' | 'checkpoint_file'; run: string; round: number; file: string }
   | { kind: 'enqueued_marker'; run: string; round: number; stage: 'judge' | 'train'; shard?: number }
-  | { kind: 'failure'; run: string; round: number; stage: Stage; shard?: number };
+  | { kind: 'failure'; run: string; round: number; stage: Stage; shard?: number }
+  | { kind: 'eval_prompts'; run: string }
+  | { kind: 'eval_generation_shard' | 'eval_generate_marker'; run: string; policy: number; shard: number }
+  | { kind: 'eval_manifest' | 'eval_metrics'; run: string; round: number }
+  | { kind: 'eval_judgment_shard' | 'eval_judge_marker'; run: string; round: number; shard: number };
 
 const NUMBER = '(0|[1-9][0-9]{0,4})';
 const RUN = '([a-z0-9][a-z0-9-]{0,62})';
@@ -152,7 +198,7 @@ const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => ParsedKey][] = [
     (m) => ({ kind: 'checkpoint_file', run: m[1] ?? '', round: Number(m[2]), file: m[3] ?? '' }),
   ],
   [
-    new RegExp(`^runs/${RUN}/failures/(generate|judge|train)-${NUMBER}(?:-${NUMBER})?\\.json$`),
+    new RegExp(`^runs/${RUN}/failures/(${STAGES.join('|')})-${NUMBER}(?:-${NUMBER})?\\.json$`),
     (m) => ({
       kind: 'failure',
       run: m[1] ?? '',
@@ -160,6 +206,25 @@ const PATTERNS: readonly [RegExp, (m: RegExpExecArray) => ParsedKey][] = [
       round: Number(m[3]),
       ...(m[4] === undefined ? {} : { shard: Number(m[4]) }),
     }),
+  ],
+  [new RegExp(`^runs/${RUN}/eval/prompts\\.jsonl$`), (m) => ({ kind: 'eval_prompts', run: m[1] ?? '' })],
+  [
+    new RegExp(`^runs/${RUN}/eval/policy=${NUMBER}/generations/shard=${NUMBER}\\.jsonl$`),
+    (m) => ({ kind: 'eval_generation_shard', run: m[1] ?? '', policy: Number(m[2]), shard: Number(m[3]) }),
+  ],
+  [
+    new RegExp(`^runs/${RUN}/eval/policy=${NUMBER}/_enqueued/shard=${NUMBER}$`),
+    (m) => ({ kind: 'eval_generate_marker', run: m[1] ?? '', policy: Number(m[2]), shard: Number(m[3]) }),
+  ],
+  [new RegExp(`^runs/${RUN}/round=${NUMBER}/eval/_manifest\\.json$`), (m) => ({ kind: 'eval_manifest', run: m[1] ?? '', round: Number(m[2]) })],
+  [new RegExp(`^runs/${RUN}/round=${NUMBER}/eval/metrics\\.json$`), (m) => ({ kind: 'eval_metrics', run: m[1] ?? '', round: Number(m[2]) })],
+  [
+    new RegExp(`^runs/${RUN}/round=${NUMBER}/eval/judgments/shard=${NUMBER}\\.jsonl$`),
+    (m) => ({ kind: 'eval_judgment_shard', run: m[1] ?? '', round: Number(m[2]), shard: Number(m[3]) }),
+  ],
+  [
+    new RegExp(`^runs/${RUN}/round=${NUMBER}/_enqueued/eval-judge-${NUMBER}$`),
+    (m) => ({ kind: 'eval_judge_marker', run: m[1] ?? '', round: Number(m[2]), shard: Number(m[3]) }),
   ],
 ];
 
@@ -173,6 +238,7 @@ export function parseKey(key: string): ParsedKey | null {
     if (match === null) continue;
     const parsed = build(match);
     if ('round' in parsed && parsed.round > MAX_ROUND) return null;
+    if ('policy' in parsed && parsed.policy > MAX_ROUND) return null;
     if ('shard' in parsed && parsed.shard !== undefined && parsed.shard > MAX_SHARD) return null;
     if ('file' in parsed && parsed.file.includes('..')) return null;
     return parsed;

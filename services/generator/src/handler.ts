@@ -26,6 +26,7 @@ import {
   roundManifestSchema,
   sampleSeed,
   toJsonl,
+  type GenerateQueueTask,
   type GenerateTask,
   type GenerationRow,
   type PoolPrompt,
@@ -36,6 +37,7 @@ import { isSamplingError, loadTokenizer, type PromptTemplateOptions, type Sampli
 import { engineBackend, type GenerationBackend } from './backend.ts';
 import { localCheckpoint, localTokenizerFolder, type EnginePool } from './checkpoints.ts';
 import { PermanentGenerateError } from './errors.ts';
+import { generateEvalShard } from './eval-handler.ts';
 import { openAiBackend, type OpenAiBackendOptions } from './openai-backend.ts';
 import { generateRows } from './rows.ts';
 
@@ -110,7 +112,7 @@ function samplingParams(config: RunConfig): SamplingParamsInput {
   return { temperature: config.temperature, topP: config.top_p, topK: config.top_k, maxNewTokens: config.max_new_tokens };
 }
 
-async function backendFor(
+export async function backendFor(
   config: RunConfig,
   checkpointKey: string,
   options: GenerateHandlerOptions,
@@ -186,12 +188,16 @@ export async function generateShard(task: GenerateTask, logger: Logger, options:
   return 'generated';
 }
 
-/** The handler runWorker calls; `generate(task, context)` also returns what happened (tests). */
+/**
+ * The handler runWorker calls for the generate queue (generate and the evaluation's eval_generate
+ * tasks, eval-handler.ts); `generate(task, context)` also returns what happened (tests).
+ */
 export function createGenerateHandler(
   options: GenerateHandlerOptions,
-): MessageHandler<GenerateTask> & { generate: (task: GenerateTask, context: HandlerContext) => Promise<GenerateOutcome> } {
-  const generate = (task: GenerateTask, context: HandlerContext): Promise<GenerateOutcome> => generateShard(task, context.logger, options);
-  const handler = async (task: GenerateTask, context: HandlerContext): Promise<void> => {
+): MessageHandler<GenerateQueueTask> & { generate: (task: GenerateQueueTask, context: HandlerContext) => Promise<GenerateOutcome> } {
+  const generate = (task: GenerateQueueTask, context: HandlerContext): Promise<GenerateOutcome> =>
+    task.type === 'eval_generate' ? generateEvalShard(task, context.logger, options) : generateShard(task, context.logger, options);
+  const handler = async (task: GenerateQueueTask, context: HandlerContext): Promise<void> => {
     await generate(task, context);
   };
   return Object.assign(handler, { generate });

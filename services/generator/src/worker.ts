@@ -6,7 +6,7 @@
  * startStageWorker).
  */
 import { createLogger, startStageWorker, type CloudConfig, type Logger, type StageWorkerTuning, type WorkerHandle } from '@sppo/cloud';
-import { generateTaskSchema } from '@sppo/core';
+import { generateQueueTaskSchema } from '@sppo/core';
 import { createEnginePool, type EnginePool } from './checkpoints.ts';
 import { isPermanent } from './errors.ts';
 import { createGenerateHandler, type GenerateHandlerOptions } from './handler.ts';
@@ -38,7 +38,7 @@ export function startGeneratorWorker({
   const handle = startStageWorker({
     cloud,
     kind: 'generate',
-    schema: generateTaskSchema,
+    schema: generateQueueTaskSchema,
     createHandler: ({ store, events }) =>
       createGenerateHandler({
         store,

@@ -23,10 +23,12 @@ import {
   roundManifestSchema,
   toJsonl,
   tripletShardKey,
+  type JudgeQueueTask,
   type JudgeTask,
   type RoundManifest,
 } from '@sppo/core';
 import { PermanentJudgeError } from './errors.ts';
+import { judgeEvalShard } from './eval-handler.ts';
 import type { JudgeResolver } from './judges.ts';
 import { JUDGE_INPUT_LAYOUTS, judgeGenerations, parseGenerationShard, type BadLine } from './shard.ts';
 
@@ -132,10 +134,14 @@ export async function judgeShard(task: JudgeTask, logger: Logger, { store, event
   return 'judged';
 }
 
-/** The handler runWorker calls; `judge(task, context)` also returns what happened (tests). */
-export function createJudgeHandler(options: JudgeHandlerOptions): MessageHandler<JudgeTask> & { judge: (task: JudgeTask, context: HandlerContext) => Promise<JudgeOutcome> } {
-  const judge = (task: JudgeTask, context: HandlerContext): Promise<JudgeOutcome> => judgeShard(task, context.logger, options);
-  const handler = async (task: JudgeTask, context: HandlerContext): Promise<void> => {
+/**
+ * The handler runWorker calls for the judge queue (judge and the evaluation's eval_judge tasks,
+ * eval-handler.ts); `judge(task, context)` also returns what happened (tests).
+ */
+export function createJudgeHandler(options: JudgeHandlerOptions): MessageHandler<JudgeQueueTask> & { judge: (task: JudgeQueueTask, context: HandlerContext) => Promise<JudgeOutcome> } {
+  const judge = (task: JudgeQueueTask, context: HandlerContext): Promise<JudgeOutcome> =>
+    task.type === 'eval_judge' ? judgeEvalShard(task, context.logger, options) : judgeShard(task, context.logger, options);
+  const handler = async (task: JudgeQueueTask, context: HandlerContext): Promise<void> => {
     await judge(task, context);
   };
   return Object.assign(handler, { judge });

@@ -5,7 +5,7 @@
  * units that gave up recorded (packages/cloud startStageWorker).
  */
 import { createLogger, createObjectStore, startStageWorker, type CloudConfig, type Logger, type StageWorkerTuning, type WorkerHandle } from '@sppo/cloud';
-import { judgeTaskSchema } from '@sppo/core';
+import { judgeQueueTaskSchema } from '@sppo/core';
 import type { OnnxPairwiseJudgeOptions } from '@sppo/model';
 import { isPermanent } from './errors.ts';
 import { createJudgeHandler } from './handler.ts';
@@ -32,7 +32,7 @@ export function startJudgeWorker({
   const handle = startStageWorker({
     cloud,
     kind: 'judge',
-    schema: judgeTaskSchema,
+    schema: judgeQueueTaskSchema,
     createHandler: ({ store, events }) => createJudgeHandler({ store, events, judges }),
     isPermanent,
     service: 'judge',

@@ -316,6 +316,37 @@ export interface components {
              * @enum {string}
              */
             selection?: "extremes" | "all";
+            /** @description Evaluation prompts, never trained on: an inline array or {key} of a JSONL/Parquet object, like `prompts`. With eval_prompts or eval_holdout set, every evaluated round compares its new policy with pi_0 and pi_t; unset (and eval_holdout 0) turns evaluation off. */
+            eval_prompts?: (string | {
+                prompt_id?: string;
+                prompt: string;
+            })[] | {
+                /** @description Bucket key of a JSONL object (one {"prompt_id"?, "prompt"} per line) or a Parquet object (columns prompt, prompt_id?). */
+                key: string;
+            };
+            /**
+             * @description Hold this many prompts out of the pool at creation (a seeded choice, `seed`) as the evaluation prompts; they never reach a training shard. 0 = none. Not together with eval_prompts.
+             * @default 0
+             */
+            eval_holdout?: number;
+            /**
+             * @description Responses per evaluation prompt and policy; sample k of pi_{t+1} is compared with sample k of pi_0 and of pi_t (seed 50*k, fixed across rounds).
+             * @default 1
+             */
+            eval_samples_per_prompt?: number;
+            /** @description Evaluation sampling temperature; unset = the run's temperature. */
+            eval_temperature?: number;
+            /** @description Evaluation nucleus mass; unset = the run's top_p. */
+            eval_top_p?: number;
+            /** @description Evaluation top-k; unset = the run's top_k. */
+            eval_top_k?: number;
+            /** @description Evaluation max new tokens; unset = the run's max_new_tokens. */
+            eval_max_new_tokens?: number;
+            /**
+             * @description Evaluate checkpoint t+1 when t+1 is a multiple of eval_every; the last checkpoint is always evaluated. 1 = every round.
+             * @default 1
+             */
+            eval_every?: number;
             /**
              * @description Loss: 'sppo' (official, eq. 4.7 on winner and loser with their K-sample win rates), 'sppo_single' (winner-vs-loser probability only), 'sppo_hard' (TRL, hard labels), 'sigmoid' (DPO), 'ipo' (summed log-probs, as the SPPO repo).
              * @default sppo
@@ -444,6 +475,34 @@ export interface components {
              * @default 1
              */
             logging_steps?: number;
+            /**
+             * @description Train a LoRA adapter on the frozen pi_t instead of every weight (TRL use_peft). The reference is the same base with the adapter off; the round writes the adapter in PEFT format (adapter/) and the merged checkpoint.
+             * @default false
+             */
+            use_peft?: boolean;
+            /**
+             * @description LoRA rank r (TRL default 16).
+             * @default 16
+             */
+            lora_r?: number;
+            /**
+             * @description LoRA alpha; the update is scaled by lora_alpha / lora_r (TRL default 32).
+             * @default 32
+             */
+            lora_alpha?: number;
+            /**
+             * @description Dropout on the adapter input only, in [0, 1) (TRL default 0.05).
+             * @default 0.05
+             */
+            lora_dropout?: number;
+            /**
+             * @description Linear modules that get adapters, by HF name: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or 'all-linear' (every projection, not lm_head). Default q_proj,v_proj (PEFT's Llama default).
+             * @default [
+             *       "q_proj",
+             *       "v_proj"
+             *     ]
+             */
+            lora_target_modules?: ("q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj" | "all-linear")[];
         };
         /** @description Every error response. */
         Error: {
@@ -512,6 +571,8 @@ export interface components {
             num_iterations: number;
             shards_per_round: number;
             prompt_count: number;
+            /** @description Evaluation prompts (eval_prompts, or eval_holdout held out of the pool); absent when evaluation is off. */
+            eval_prompt_count?: number;
             links: {
                 self: string;
                 rounds: string;
@@ -529,10 +590,10 @@ export interface components {
                 /** @description The first round whose checkpoint is not complete; null when every round is done. */
                 current_round: number | null;
                 /**
-                 * @description The current round's phase ('done' once every round is).
+                 * @description The current round's phase; 'evaluating' while the last evaluations are written; 'done' once all are.
                  * @enum {string}
                  */
-                stage: "waiting" | "generating" | "judging" | "training" | "done";
+                stage: "waiting" | "generating" | "judging" | "training" | "done" | "evaluating";
                 num_iterations: number;
                 /** @description The base policy of round 0. */
                 model_name_or_path: string;
@@ -553,10 +614,10 @@ export interface components {
             /** @description The first round whose checkpoint is not complete; null when every round is done. */
             current_round: number | null;
             /**
-             * @description The current round's phase ('done' once every round is).
+             * @description The current round's phase; 'evaluating' while the last evaluations are written; 'done' once all are.
              * @enum {string}
              */
-            stage: "waiting" | "generating" | "judging" | "training" | "done";
+            stage: "waiting" | "generating" | "judging" | "training" | "done" | "evaluating";
             /** @description Shard progress of the current round. */
             progress: {
                 shards: number;
@@ -590,6 +651,73 @@ export interface components {
                     train_s?: number;
                     total_s?: number;
                 };
+                /** @description The evaluation of this round's checkpoint round+1 against pi_0 and pi_round (issue 21). */
+                evaluation: {
+                    /**
+                     * @description 'off' for a round not evaluated (eval_every, or no evaluation prompts).
+                     * @enum {string}
+                     */
+                    phase: "off" | "waiting" | "generating" | "judging" | "done";
+                    shards: number;
+                    /** @description Eval shards with the samples of every compared policy. */
+                    generated: number;
+                    judged: number;
+                    /** @description runs/{run}/round={t}/eval/metrics.json once written. */
+                    metrics: {
+                        /** @description Run id: 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit. */
+                        run_id: string;
+                        /** @description 0-based SPPO iteration; round t uses checkpoint t and produces checkpoint t+1. */
+                        round: number;
+                        /** @description Checkpoint t+1. */
+                        candidate: number;
+                        judge_model: string;
+                        /** @description Evaluation prompts judged. */
+                        prompts: number;
+                        samples_per_prompt: number;
+                        /** @description pi_{t+1} against pi_0. */
+                        vs_base: {
+                            /** @description The baseline checkpoint (0, or t). */
+                            baseline: number;
+                            /** @description Mean over prompts of the position-debiased judge probability that pi_{t+1} wins. */
+                            win_rate: number;
+                            /** @description 95% interval over prompts (normal approximation). */
+                            win_rate_ci95: number[];
+                            /** @description Length-controlled win rate (AlpacaEval 2.0 style): the regression's win rate at zero length difference. */
+                            lc_win_rate: number;
+                            /** @description 95% percentile-bootstrap interval over prompts. */
+                            lc_win_rate_ci95: number[];
+                            /** @description Fitted weight of tanh(length difference / sd): > 0 when the judge favours the longer answer. */
+                            length_weight: number;
+                            /** @description Mean candidate minus baseline response length, tokens. */
+                            mean_length_diff: number;
+                            comparisons: number;
+                        };
+                        /** @description pi_{t+1} against pi_t (the same as vs_base for round 0). */
+                        vs_previous: {
+                            /** @description The baseline checkpoint (0, or t). */
+                            baseline: number;
+                            /** @description Mean over prompts of the position-debiased judge probability that pi_{t+1} wins. */
+                            win_rate: number;
+                            /** @description 95% interval over prompts (normal approximation). */
+                            win_rate_ci95: number[];
+                            /** @description Length-controlled win rate (AlpacaEval 2.0 style): the regression's win rate at zero length difference. */
+                            lc_win_rate: number;
+                            /** @description 95% percentile-bootstrap interval over prompts. */
+                            lc_win_rate_ci95: number[];
+                            /** @description Fitted weight of tanh(length difference / sd): > 0 when the judge favours the longer answer. */
+                            length_weight: number;
+                            /** @description Mean candidate minus baseline response length, tokens. */
+                            mean_length_diff: number;
+                            comparisons: number;
+                        };
+                        /** @description Mean evaluation response length of each compared policy, tokens. */
+                        mean_response_tokens: {
+                            /** @description 0-based SPPO iteration; round t uses checkpoint t and produces checkpoint t+1. */
+                            policy: number;
+                            tokens: number;
+                        }[];
+                    } | null;
+                };
                 metrics: {
                     generation?: {
                         [key: string]: number;
@@ -610,7 +738,7 @@ export interface components {
                 /** @description 0-based SPPO iteration; round t uses checkpoint t and produces checkpoint t+1. */
                 round: number;
                 /** @enum {string} */
-                stage: "generate" | "judge" | "train";
+                stage: "generate" | "judge" | "train" | "eval_generate" | "eval_judge";
                 /** @description 0-based shard index within a round. */
                 shard?: number;
                 reason: string;
@@ -620,6 +748,70 @@ export interface components {
                  */
                 failed_at: string;
             }[];
+            /** @description The evaluation stage (issue 21): what the judge says of each new policy on prompts no round trained on. */
+            evaluation: {
+                enabled: boolean;
+                /** @description Evaluation prompts. */
+                prompts: number;
+                shards: number;
+                /** @description The config's eval_every. */
+                every: number;
+                /** @description One row per evaluated round whose metrics are written, in round order: win rates of pi_{t+1} against pi_0 (vs_base) and pi_t (vs_previous). */
+                table: {
+                    /** @description Run id: 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit. */
+                    run_id: string;
+                    /** @description 0-based SPPO iteration; round t uses checkpoint t and produces checkpoint t+1. */
+                    round: number;
+                    /** @description Checkpoint t+1. */
+                    candidate: number;
+                    judge_model: string;
+                    /** @description Evaluation prompts judged. */
+                    prompts: number;
+                    samples_per_prompt: number;
+                    /** @description pi_{t+1} against pi_0. */
+                    vs_base: {
+                        /** @description The baseline checkpoint (0, or t). */
+                        baseline: number;
+                        /** @description Mean over prompts of the position-debiased judge probability that pi_{t+1} wins. */
+                        win_rate: number;
+                        /** @description 95% interval over prompts (normal approximation). */
+                        win_rate_ci95: number[];
+                        /** @description Length-controlled win rate (AlpacaEval 2.0 style): the regression's win rate at zero length difference. */
+                        lc_win_rate: number;
+                        /** @description 95% percentile-bootstrap interval over prompts. */
+                        lc_win_rate_ci95: number[];
+                        /** @description Fitted weight of tanh(length difference / sd): > 0 when the judge favours the longer answer. */
+                        length_weight: number;
+                        /** @description Mean candidate minus baseline response length, tokens. */
+                        mean_length_diff: number;
+                        comparisons: number;
+                    };
+                    /** @description pi_{t+1} against pi_t (the same as vs_base for round 0). */
+                    vs_previous: {
+                        /** @description The baseline checkpoint (0, or t). */
+                        baseline: number;
+                        /** @description Mean over prompts of the position-debiased judge probability that pi_{t+1} wins. */
+                        win_rate: number;
+                        /** @description 95% interval over prompts (normal approximation). */
+                        win_rate_ci95: number[];
+                        /** @description Length-controlled win rate (AlpacaEval 2.0 style): the regression's win rate at zero length difference. */
+                        lc_win_rate: number;
+                        /** @description 95% percentile-bootstrap interval over prompts. */
+                        lc_win_rate_ci95: number[];
+                        /** @description Fitted weight of tanh(length difference / sd): > 0 when the judge favours the longer answer. */
+                        length_weight: number;
+                        /** @description Mean candidate minus baseline response length, tokens. */
+                        mean_length_diff: number;
+                        comparisons: number;
+                    };
+                    /** @description Mean evaluation response length of each compared policy, tokens. */
+                    mean_response_tokens: {
+                        /** @description 0-based SPPO iteration; round t uses checkpoint t and produces checkpoint t+1. */
+                        policy: number;
+                        tokens: number;
+                    }[];
+                }[];
+            };
             /** @description The resolved run config. */
             config: {
                 /**
@@ -743,6 +935,37 @@ export interface components {
                  * @enum {string}
                  */
                 selection: "extremes" | "all";
+                /** @description Evaluation prompts, never trained on: an inline array or {key} of a JSONL/Parquet object, like `prompts`. With eval_prompts or eval_holdout set, every evaluated round compares its new policy with pi_0 and pi_t; unset (and eval_holdout 0) turns evaluation off. */
+                eval_prompts?: (string | {
+                    prompt_id?: string;
+                    prompt: string;
+                })[] | {
+                    /** @description Bucket key of a JSONL object (one {"prompt_id"?, "prompt"} per line) or a Parquet object (columns prompt, prompt_id?). */
+                    key: string;
+                };
+                /**
+                 * @description Hold this many prompts out of the pool at creation (a seeded choice, `seed`) as the evaluation prompts; they never reach a training shard. 0 = none. Not together with eval_prompts.
+                 * @default 0
+                 */
+                eval_holdout: number;
+                /**
+                 * @description Responses per evaluation prompt and policy; sample k of pi_{t+1} is compared with sample k of pi_0 and of pi_t (seed 50*k, fixed across rounds).
+                 * @default 1
+                 */
+                eval_samples_per_prompt: number;
+                /** @description Evaluation sampling temperature; unset = the run's temperature. */
+                eval_temperature?: number;
+                /** @description Evaluation nucleus mass; unset = the run's top_p. */
+                eval_top_p?: number;
+                /** @description Evaluation top-k; unset = the run's top_k. */
+                eval_top_k?: number;
+                /** @description Evaluation max new tokens; unset = the run's max_new_tokens. */
+                eval_max_new_tokens?: number;
+                /**
+                 * @description Evaluate checkpoint t+1 when t+1 is a multiple of eval_every; the last checkpoint is always evaluated. 1 = every round.
+                 * @default 1
+                 */
+                eval_every: number;
                 /**
                  * @description Loss: 'sppo' (official, eq. 4.7 on winner and loser with their K-sample win rates), 'sppo_single' (winner-vs-loser probability only), 'sppo_hard' (TRL, hard labels), 'sigmoid' (DPO), 'ipo' (summed log-probs, as the SPPO repo).
                  * @default sppo
@@ -871,6 +1094,34 @@ export interface components {
                  * @default 1
                  */
                 logging_steps: number;
+                /**
+                 * @description Train a LoRA adapter on the frozen pi_t instead of every weight (TRL use_peft). The reference is the same base with the adapter off; the round writes the adapter in PEFT format (adapter/) and the merged checkpoint.
+                 * @default false
+                 */
+                use_peft: boolean;
+                /**
+                 * @description LoRA rank r (TRL default 16).
+                 * @default 16
+                 */
+                lora_r: number;
+                /**
+                 * @description LoRA alpha; the update is scaled by lora_alpha / lora_r (TRL default 32).
+                 * @default 32
+                 */
+                lora_alpha: number;
+                /**
+                 * @description Dropout on the adapter input only, in [0, 1) (TRL default 0.05).
+                 * @default 0.05
+                 */
+                lora_dropout: number;
+                /**
+                 * @description Linear modules that get adapters, by HF name: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or 'all-linear' (every projection, not lm_head). Default q_proj,v_proj (PEFT's Llama default).
+                 * @default [
+                 *       "q_proj",
+                 *       "v_proj"
+                 *     ]
+                 */
+                lora_target_modules: ("q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj" | "all-linear")[];
             };
             /** @description runs/{run}/summary.json once the run completed. */
             summary?: {
@@ -1026,6 +1277,37 @@ export interface components {
                      * @enum {string}
                      */
                     selection: "extremes" | "all";
+                    /** @description Evaluation prompts, never trained on: an inline array or {key} of a JSONL/Parquet object, like `prompts`. With eval_prompts or eval_holdout set, every evaluated round compares its new policy with pi_0 and pi_t; unset (and eval_holdout 0) turns evaluation off. */
+                    eval_prompts?: (string | {
+                        prompt_id?: string;
+                        prompt: string;
+                    })[] | {
+                        /** @description Bucket key of a JSONL object (one {"prompt_id"?, "prompt"} per line) or a Parquet object (columns prompt, prompt_id?). */
+                        key: string;
+                    };
+                    /**
+                     * @description Hold this many prompts out of the pool at creation (a seeded choice, `seed`) as the evaluation prompts; they never reach a training shard. 0 = none. Not together with eval_prompts.
+                     * @default 0
+                     */
+                    eval_holdout: number;
+                    /**
+                     * @description Responses per evaluation prompt and policy; sample k of pi_{t+1} is compared with sample k of pi_0 and of pi_t (seed 50*k, fixed across rounds).
+                     * @default 1
+                     */
+                    eval_samples_per_prompt: number;
+                    /** @description Evaluation sampling temperature; unset = the run's temperature. */
+                    eval_temperature?: number;
+                    /** @description Evaluation nucleus mass; unset = the run's top_p. */
+                    eval_top_p?: number;
+                    /** @description Evaluation top-k; unset = the run's top_k. */
+                    eval_top_k?: number;
+                    /** @description Evaluation max new tokens; unset = the run's max_new_tokens. */
+                    eval_max_new_tokens?: number;
+                    /**
+                     * @description Evaluate checkpoint t+1 when t+1 is a multiple of eval_every; the last checkpoint is always evaluated. 1 = every round.
+                     * @default 1
+                     */
+                    eval_every: number;
                     /**
                      * @description Loss: 'sppo' (official, eq. 4.7 on winner and loser with their K-sample win rates), 'sppo_single' (winner-vs-loser probability only), 'sppo_hard' (TRL, hard labels), 'sigmoid' (DPO), 'ipo' (summed log-probs, as the SPPO repo).
                      * @default sppo
@@ -1154,6 +1436,34 @@ export interface components {
                      * @default 1
                      */
                     logging_steps: number;
+                    /**
+                     * @description Train a LoRA adapter on the frozen pi_t instead of every weight (TRL use_peft). The reference is the same base with the adapter off; the round writes the adapter in PEFT format (adapter/) and the merged checkpoint.
+                     * @default false
+                     */
+                    use_peft: boolean;
+                    /**
+                     * @description LoRA rank r (TRL default 16).
+                     * @default 16
+                     */
+                    lora_r: number;
+                    /**
+                     * @description LoRA alpha; the update is scaled by lora_alpha / lora_r (TRL default 32).
+                     * @default 32
+                     */
+                    lora_alpha: number;
+                    /**
+                     * @description Dropout on the adapter input only, in [0, 1) (TRL default 0.05).
+                     * @default 0.05
+                     */
+                    lora_dropout: number;
+                    /**
+                     * @description Linear modules that get adapters, by HF name: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, or 'all-linear' (every projection, not lm_head). Default q_proj,v_proj (PEFT's Llama default).
+                     * @default [
+                     *       "q_proj",
+                     *       "v_proj"
+                     *     ]
+                     */
+                    lora_target_modules: ("q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj" | "all-linear")[];
                 };
             } | null;
             metrics: {

@@ -157,6 +157,38 @@ const judgeShape = {
     .describe("'extremes': one (argmax, argmin) pair per prompt (official); 'all': every response with its own win rate."),
 };
 
+// ---------------------------------------------------------------- evaluation (issue 21)
+const evaluationShape = {
+  eval_prompts: promptSourceSchema
+    .optional()
+    .describe(
+      'Evaluation prompts, never trained on: an inline array or {key} of a JSONL/Parquet object, like `prompts`. With eval_prompts or eval_holdout set, every evaluated round compares its new policy with pi_0 and pi_t; unset (and eval_holdout 0) turns evaluation off.',
+    ),
+  eval_holdout: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Hold this many prompts out of the pool at creation (a seeded choice, `seed`) as the evaluation prompts; they never reach a training shard. 0 = none. Not together with eval_prompts.'),
+  eval_samples_per_prompt: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(1)
+    .describe('Responses per evaluation prompt and policy; sample k of pi_{t+1} is compared with sample k of pi_0 and of pi_t (seed 50*k, fixed across rounds).'),
+  eval_temperature: z.number().min(0).optional().describe('Evaluation sampling temperature; unset = the run\'s temperature.'),
+  eval_top_p: z.number().gt(0).max(1).optional().describe('Evaluation nucleus mass; unset = the run\'s top_p.'),
+  eval_top_k: z.number().int().min(0).optional().describe('Evaluation top-k; unset = the run\'s top_k.'),
+  eval_max_new_tokens: z.number().int().min(1).optional().describe('Evaluation max new tokens; unset = the run\'s max_new_tokens.'),
+  eval_every: z
+    .number()
+    .int()
+    .min(1)
+    .default(1)
+    .describe('Evaluate checkpoint t+1 when t+1 is a multiple of eval_every; the last checkpoint is always evaluated. 1 = every round.'),
+};
+
 type CrossFields = {
   samples_per_prompt: number;
   sample_seeds?: number[] | undefined;
@@ -187,6 +219,7 @@ export const runConfigShape = {
   ...dataShape,
   ...generationShape,
   ...judgeShape,
+  ...evaluationShape,
   ...trainingArgsShape,
 };
 

@@ -8,7 +8,8 @@ import { ValidationError } from '../errors.ts';
 import { toValidationIssues } from '../config/issues.ts';
 import { roundSchema, runIdSchema, shardSchema } from '../ids.ts';
 
-export const STAGES = ['generate', 'judge', 'train'] as const;
+/** The training stages, then the evaluation stage's two units (issue 21: evaluation/ in core). */
+export const STAGES = ['generate', 'judge', 'train', 'eval_generate', 'eval_judge'] as const;
 export const stageSchema = z.enum(STAGES);
 export type Stage = z.infer<typeof stageSchema>;
 
@@ -17,10 +18,26 @@ export const generateTaskSchema = z.object({ type: z.literal('generate'), run_id
 export const judgeTaskSchema = z.object({ type: z.literal('judge'), run_id: runIdSchema, round: roundSchema, shard: shardSchema });
 export const trainTaskSchema = z.object({ type: z.literal('train'), run_id: runIdSchema, round: roundSchema });
 
-export const taskSchema = z.discriminatedUnion('type', [generateTaskSchema, judgeTaskSchema, trainTaskSchema]);
+/**
+ * Evaluation units (issue 21). `round` is the evaluated round t (its checkpoint t+1 against pi_0 and
+ * pi_t); an eval_generate unit samples the evaluation prompts of `shard` from checkpoint `policy`
+ * (one of 0, t, t+1) as round t's evaluation manifest says. Both travel on the generate and judge
+ * queues and are handled by the same workers.
+ */
+export const evalGenerateTaskSchema = z.object({ type: z.literal('eval_generate'), run_id: runIdSchema, round: roundSchema, policy: roundSchema, shard: shardSchema });
+export const evalJudgeTaskSchema = z.object({ type: z.literal('eval_judge'), run_id: runIdSchema, round: roundSchema, shard: shardSchema });
+/** What the generate queue carries; the judge queue's. */
+export const generateQueueTaskSchema = z.discriminatedUnion('type', [generateTaskSchema, evalGenerateTaskSchema]);
+export const judgeQueueTaskSchema = z.discriminatedUnion('type', [judgeTaskSchema, evalJudgeTaskSchema]);
+
+export const taskSchema = z.discriminatedUnion('type', [generateTaskSchema, judgeTaskSchema, trainTaskSchema, evalGenerateTaskSchema, evalJudgeTaskSchema]);
 export type GenerateTask = z.infer<typeof generateTaskSchema>;
 export type JudgeTask = z.infer<typeof judgeTaskSchema>;
 export type TrainTask = z.infer<typeof trainTaskSchema>;
+export type EvalGenerateTask = z.infer<typeof evalGenerateTaskSchema>;
+export type EvalJudgeTask = z.infer<typeof evalJudgeTaskSchema>;
+export type GenerateQueueTask = z.infer<typeof generateQueueTaskSchema>;
+export type JudgeQueueTask = z.infer<typeof judgeQueueTaskSchema>;
 export type Task = z.infer<typeof taskSchema>;
 
 // ---------------------------------------------------------------- events (events queue)
@@ -39,6 +56,10 @@ export const shardJudgedEventSchema = z.object({
 });
 /** `round` is the round whose training produced checkpoint round+1. */
 export const checkpointReadyEventSchema = z.object({ type: z.literal('checkpoint.ready'), run_id: runIdSchema, round: roundSchema });
+/** Checkpoint `policy`'s evaluation samples of eval shard `shard` are written (evalGenerationShardKey). */
+export const evalGeneratedEventSchema = z.object({ type: z.literal('eval.generated'), run_id: runIdSchema, policy: roundSchema, shard: shardSchema });
+/** Round t's evaluation judgments of eval shard `shard` are written (evalJudgmentShardKey). */
+export const evalJudgedEventSchema = z.object({ type: z.literal('eval.judged'), run_id: runIdSchema, round: roundSchema, shard: shardSchema });
 /** A unit gave up (dead-lettered or failed for good); `shard` is absent for train. */
 export const unitFailedEventSchema = z.object({
   type: z.literal('unit.failed'),
@@ -61,6 +82,8 @@ export const eventSchema = z.discriminatedUnion('type', [
   unitFailedEventSchema,
   runCancelledEventSchema,
   runResumedEventSchema,
+  evalGeneratedEventSchema,
+  evalJudgedEventSchema,
 ]);
 export type RunEvent = z.infer<typeof eventSchema>;
 export type RunEventType = RunEvent['type'];

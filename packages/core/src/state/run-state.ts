@@ -3,6 +3,7 @@
  * listing of `runs/{run}/` (plus the status record and the shard count). Lists are sorted, unique
  * shard ids so states compare and serialise plainly.
  */
+import { evalPolicyList, isEvaluatedRound } from '../evaluation/plan.ts';
 import { parseKey, runConfigKey } from '../keys.ts';
 import type { Stage } from '../schemas/messages.ts';
 import type { RunStatus } from '../schemas/records.ts';
@@ -21,6 +22,32 @@ export interface RoundState {
   trainEnqueued: boolean;
   /** Checkpoint t+1 (the output of this round's training) has its _COMPLETE marker. */
   checkpointComplete: boolean;
+  /** Evaluation (issue 21): round={t}/eval/_manifest.json exists, the round's evaluation has started. */
+  evalManifestWritten: boolean;
+  /** Eval shards whose judgments exist (round={t}/eval/judgments/shard={i}.jsonl). */
+  evalJudged: number[];
+  /** Eval judge units already enqueued (markers round={t}/_enqueued/eval-judge-{i}). */
+  evalJudgeEnqueued: number[];
+  /** round={t}/eval/metrics.json exists: the round's evaluation is written. */
+  evalMetricsWritten: boolean;
+}
+
+/** Checkpoint c's evaluation samples (shared by every round that compares c). */
+export interface EvalPolicyState {
+  policy: number;
+  /** Eval shards whose samples exist. */
+  generated: number[];
+  /** Eval shards whose eval_generate unit was enqueued (markers eval/policy={c}/_enqueued/shard={i}). */
+  enqueued: number[];
+}
+
+export interface EvalState {
+  /** Shards of the evaluation prompts; 0 = evaluation off. */
+  shardCount: number;
+  /** eval_every: which rounds are evaluated (isEvaluatedRound). */
+  evalEvery: number;
+  /** Checkpoints 0..numIterations. */
+  policies: EvalPolicyState[];
 }
 
 export interface FailureRef {
@@ -40,10 +67,23 @@ export interface RunState {
   /** One entry per round 0..numIterations-1. */
   rounds: RoundState[];
   failures: FailureRef[];
+  evaluation: EvalState;
 }
 
 export function emptyRound(round: number): RoundState {
-  return { round, manifestWritten: false, generated: [], judged: [], judgeEnqueued: [], trainEnqueued: false, checkpointComplete: false };
+  return {
+    round,
+    manifestWritten: false,
+    generated: [],
+    judged: [],
+    judgeEnqueued: [],
+    trainEnqueued: false,
+    checkpointComplete: false,
+    evalManifestWritten: false,
+    evalJudged: [],
+    evalJudgeEnqueued: [],
+    evalMetricsWritten: false,
+  };
 }
 
 /** Adds a shard id to a sorted unique list (returns a new list). */
@@ -59,13 +99,20 @@ export interface DeriveRunStateOptions {
   shardCount: number;
   /** From runs/{run}/status.json; absent means 'running'. */
   status?: RunStatus;
+  /** Shards of the evaluation prompts (ceil(eval prompts / prompts_per_shard)); 0 or absent = evaluation off. */
+  evalShardCount?: number;
+  /** The config's eval_every (default 1). */
+  evalEvery?: number;
 }
 
 /** Builds a RunState from a listing of the run's keys (keys of other runs are ignored). */
-export function deriveRunState({ runId, keys, numIterations, shardCount, status = 'running' }: DeriveRunStateOptions): RunState {
+export function deriveRunState({ runId, keys, numIterations, shardCount, status = 'running', evalShardCount = 0, evalEvery = 1 }: DeriveRunStateOptions): RunState {
   if (!Number.isInteger(numIterations) || numIterations < 1) throw new RangeError(`numIterations must be a positive integer, got ${numIterations}`);
   if (!Number.isInteger(shardCount) || shardCount < 1) throw new RangeError(`shardCount must be a positive integer, got ${shardCount}`);
+  if (!Number.isInteger(evalShardCount) || evalShardCount < 0) throw new RangeError(`evalShardCount must be a non-negative integer, got ${evalShardCount}`);
+  if (!Number.isInteger(evalEvery) || evalEvery < 1) throw new RangeError(`evalEvery must be a positive integer, got ${evalEvery}`);
   const rounds = Array.from({ length: numIterations }, (_, t) => emptyRound(t));
+  const policies: EvalPolicyState[] = Array.from({ length: numIterations + 1 }, (_, policy) => ({ policy, generated: [], enqueued: [] }));
   const failures: FailureRef[] = [];
   let exists = false;
   const configKey = runConfigKey(runId);
@@ -81,6 +128,13 @@ export function deriveRunState({ runId, keys, numIterations, shardCount, status 
       // checkpoints/{t}/_COMPLETE is the output of round t-1; checkpoint 0 is the base model.
       const producer = rounds[parsed.round - 1];
       if (producer !== undefined) producer.checkpointComplete = true;
+      continue;
+    }
+    if (parsed.kind === 'eval_generation_shard' || parsed.kind === 'eval_generate_marker') {
+      const policy = policies[parsed.policy];
+      if (policy === undefined || parsed.shard >= evalShardCount) continue;
+      if (parsed.kind === 'eval_generation_shard') policy.generated = withShard(policy.generated, parsed.shard);
+      else policy.enqueued = withShard(policy.enqueued, parsed.shard);
       continue;
     }
     if (!('round' in parsed)) continue;
@@ -100,11 +154,23 @@ export function deriveRunState({ runId, keys, numIterations, shardCount, status 
         if (parsed.stage === 'train') round.trainEnqueued = true;
         else if (parsed.shard !== undefined) round.judgeEnqueued = withShard(round.judgeEnqueued, parsed.shard);
         break;
+      case 'eval_manifest':
+        round.evalManifestWritten = true;
+        break;
+      case 'eval_metrics':
+        round.evalMetricsWritten = true;
+        break;
+      case 'eval_judgment_shard':
+        if (parsed.shard < evalShardCount) round.evalJudged = withShard(round.evalJudged, parsed.shard);
+        break;
+      case 'eval_judge_marker':
+        if (parsed.shard < evalShardCount) round.evalJudgeEnqueued = withShard(round.evalJudgeEnqueued, parsed.shard);
+        break;
       default:
         break;
     }
   }
-  return { runId, exists, numIterations, shardCount, status, rounds, failures };
+  return { runId, exists, numIterations, shardCount, status, rounds, failures, evaluation: { shardCount: evalShardCount, evalEvery, policies } };
 }
 
 export type RoundPhase = 'waiting' | 'generating' | 'judging' | 'training' | 'done';
@@ -152,4 +218,47 @@ export function deriveRoundProgress(state: RunState, t: number): RoundProgress {
 export function currentRound(state: RunState): number | null {
   const round = state.rounds.find((r) => !r.checkpointComplete);
   return round === undefined ? null : round.round;
+}
+
+/** Whether round t of this run is evaluated (evaluation on, and isEvaluatedRound). */
+export function roundIsEvaluated(state: RunState, t: number): boolean {
+  return state.evaluation.shardCount > 0 && isEvaluatedRound({ numIterations: state.numIterations, evalEvery: state.evaluation.evalEvery }, t);
+}
+
+/** Eval shards of round t whose samples exist for every policy the round compares. */
+export function evalInputsReady(state: RunState, t: number): number[] {
+  const policies = evalPolicyList(t).map((c) => state.evaluation.policies[c]);
+  return Array.from({ length: state.evaluation.shardCount }, (_, i) => i).filter((i) => policies.every((p) => p !== undefined && p.generated.includes(i)));
+}
+
+/** Evaluated rounds whose checkpoint is complete but whose evaluation metrics are not written yet. */
+export function pendingEvaluations(state: RunState): number[] {
+  return state.rounds.filter((r) => r.checkpointComplete && !r.evalMetricsWritten && roundIsEvaluated(state, r.round)).map((r) => r.round);
+}
+
+export type EvalPhase = 'off' | 'waiting' | 'generating' | 'judging' | 'done';
+
+export interface EvalProgress {
+  round: number;
+  phase: EvalPhase;
+  shards: number;
+  /** Eval shards with samples of every compared policy. */
+  generated: number;
+  judged: number;
+}
+
+/** The evaluation progress of round t, for the run view. */
+export function deriveEvalProgress(state: RunState, t: number): EvalProgress {
+  const round = state.rounds[t];
+  if (round === undefined) throw new RangeError(`round ${t} is outside this run's rounds 0..${state.numIterations - 1}`);
+  const shards = state.evaluation.shardCount;
+  if (!roundIsEvaluated(state, t)) return { round: t, phase: 'off', shards: 0, generated: 0, judged: 0 };
+  const generated = evalInputsReady(state, t).length;
+  const judged = round.evalJudged.length;
+  let phase: EvalPhase;
+  if (round.evalMetricsWritten) phase = 'done';
+  else if (!round.evalManifestWritten) phase = 'waiting';
+  else if (generated < shards) phase = 'generating';
+  else phase = 'judging';
+  return { round: t, phase, shards, generated, judged };
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  evalMetricsSchema,
   failureRecordSchema,
   promptSourceSchema,
   roundManifestSchema,
@@ -51,6 +52,9 @@ export const limitErrorBodySchema = z
   .describe('429: a per-tenant limit was reached (the error shape; gateway README "Limits").');
 
 export const ROUND_PHASES = ['waiting', 'generating', 'judging', 'training', 'done'] as const;
+/** A run's stage: its current round's phase, or 'evaluating' once every round trained but an evaluation is still being written. */
+export const RUN_STAGES = [...ROUND_PHASES, 'evaluating'] as const;
+export const EVAL_PHASES = ['off', 'waiting', 'generating', 'judging', 'done'] as const;
 
 export const runCreatedSchema = z.object({
   run_id: runIdSchema,
@@ -59,6 +63,7 @@ export const runCreatedSchema = z.object({
   num_iterations: z.number().int(),
   shards_per_round: z.number().int(),
   prompt_count: z.number().int(),
+  eval_prompt_count: z.number().int().optional().describe('Evaluation prompts (eval_prompts, or eval_holdout held out of the pool); absent when evaluation is off.'),
   links: z.object({ self: z.string(), rounds: z.string() }),
 });
 
@@ -68,7 +73,7 @@ export const runSummarySchema = z.object({
   created_at: z.string(),
   status_updated_at: z.string().optional(),
   current_round: z.number().int().nullable().describe('The first round whose checkpoint is not complete; null when every round is done.'),
-  stage: z.enum(ROUND_PHASES).describe("The current round's phase ('done' once every round is)."),
+  stage: z.enum(RUN_STAGES).describe("The current round's phase; 'evaluating' while the last evaluations are written; 'done' once all are."),
   num_iterations: z.number().int(),
   model_name_or_path: z.string().describe('The base policy of round 0.'),
   loss_type: z.string().describe('The run config\'s loss_type (sppo, sppo_single, sppo_hard, sigmoid, ipo).'),
@@ -102,6 +107,15 @@ export const roundProgressSchema = z.object({
   judged: z.number().int(),
   checkpoint_complete: z.boolean().describe('Checkpoint round+1 (this round\'s output) exists.'),
   timings: roundTimingsSchema,
+  evaluation: z
+    .object({
+      phase: z.enum(EVAL_PHASES).describe("'off' for a round not evaluated (eval_every, or no evaluation prompts)."),
+      shards: z.number().int(),
+      generated: z.number().int().describe('Eval shards with the samples of every compared policy.'),
+      judged: z.number().int(),
+      metrics: evalMetricsSchema.nullable().describe('runs/{run}/round={t}/eval/metrics.json once written.'),
+    })
+    .describe("The evaluation of this round's checkpoint round+1 against pi_0 and pi_round (issue 21)."),
   metrics: z
     .object({
       generation: metricsValues.optional(),
@@ -118,12 +132,21 @@ export const runViewSchema = z.object({
   status_updated_at: z.string().optional(),
   created_at: z.string(),
   current_round: z.number().int().nullable().describe('The first round whose checkpoint is not complete; null when every round is done.'),
-  stage: z.enum(ROUND_PHASES).describe("The current round's phase ('done' once every round is)."),
+  stage: z.enum(RUN_STAGES).describe("The current round's phase; 'evaluating' while the last evaluations are written; 'done' once all are."),
   progress: z.object({ shards: z.number().int(), generated: z.number().int(), judged: z.number().int() }).describe('Shard progress of the current round.'),
   num_iterations: z.number().int(),
   shards_per_round: z.number().int(),
   rounds: z.array(roundProgressSchema),
   failures: z.array(failureRecordSchema).describe('Dead-lettered units with their reasons.'),
+  evaluation: z
+    .object({
+      enabled: z.boolean(),
+      prompts: z.number().int().describe('Evaluation prompts.'),
+      shards: z.number().int(),
+      every: z.number().int().describe('The config\'s eval_every.'),
+      table: z.array(evalMetricsSchema).describe('One row per evaluated round whose metrics are written, in round order: win rates of pi_{t+1} against pi_0 (vs_base) and pi_t (vs_previous).'),
+    })
+    .describe('The evaluation stage (issue 21): what the judge says of each new policy on prompts no round trained on.'),
   config: runConfigSchema.describe('The resolved run config.'),
   summary: z.record(z.string(), z.unknown()).optional().describe('runs/{run}/summary.json once the run completed.'),
 });

@@ -7,10 +7,13 @@
  *   a crash in between can only cause a later duplicate enqueue (harmless: handlers are
  *   idempotent, ARCHITECTURE 3.5), never a lost stage;
  * - set_status / complete_run: runs/{run}/status.json (+ summary.json on completion);
- * - record_failure: runs/{run}/failures/{stage}-{t}[-{i}].json with the reason.
+ * - record_failure: runs/{run}/failures/{stage}-{t}[-{i}].json with the reason;
+ * - the evaluation's commands: evaluation.ts.
  */
 import {
   checkpointPrefix,
+  evalMetricsKey,
+  evalMetricsSchema,
   enqueuedMarkerKey,
   failureKey,
   manifestKey,
@@ -24,6 +27,7 @@ import type { Logger, RunStore, TaskQueues } from '../ports.ts';
 import { readPool } from '../runs/prompts.ts';
 import { readJson, summaryKey, writeStatus } from '../runs/record.ts';
 import type { LoadedRun } from './load.ts';
+import { enqueueEvalGenerate, enqueueEvalJudge, writeEvalManifest, writeEvalMetrics } from './evaluation.ts';
 import { buildManifest } from './manifest.ts';
 
 export interface AutomationDeps {
@@ -80,6 +84,18 @@ export async function executeCommand(command: Command, run: LoadedRun, { store, 
       await store.put(failureKey(runId, command.stage, command.round, command.shard), json(record), 'application/json');
       return;
     }
+    case 'write_eval_manifest':
+      await writeEvalManifest(store, run.record, command.round, run.objects);
+      return;
+    case 'enqueue_eval_generate':
+      await enqueueEvalGenerate(store, queues, runId, command, now().toISOString());
+      return;
+    case 'enqueue_eval_judge':
+      await enqueueEvalJudge(store, queues, runId, command, now().toISOString());
+      return;
+    case 'write_eval_metrics':
+      await writeEvalMetrics(store, run.record, command.round, run.evalShardCount);
+      return;
     default: {
       const unknown: never = command;
       throw new Error(`unknown state machine command ${JSON.stringify(unknown)}: the gateway is older than @sppo/core`);
@@ -87,13 +103,20 @@ export async function executeCommand(command: Command, run: LoadedRun, { store, 
   }
 }
 
-/** The completion summary: the final checkpoint and each round's judge / training summary metrics. */
+/**
+ * The completion summary: the final checkpoint, each round's judge / training summary metrics and
+ * its evaluation (null for a round not evaluated), and `evaluation`: the table, one row per
+ * evaluated round (issue 21).
+ */
 async function buildSummary(run: LoadedRun, store: RunStore, completedAt: Date): Promise<Record<string, unknown>> {
   const runId = run.record.run_id;
   const rounds = await Promise.all(
     Array.from({ length: run.record.config.num_iterations }, async (_, t) => {
-      const metrics = await readJson(store, roundMetricsKey(runId, t), roundMetricsSchema).catch(() => null);
-      return { round: t, checkpoint: checkpointPrefix(runId, t + 1), judge: metrics?.judge ?? null, train: metrics?.train?.summary ?? null };
+      const [metrics, evaluation] = await Promise.all([
+        readJson(store, roundMetricsKey(runId, t), roundMetricsSchema).catch(() => null),
+        readJson(store, evalMetricsKey(runId, t), evalMetricsSchema).catch(() => null),
+      ]);
+      return { round: t, checkpoint: checkpointPrefix(runId, t + 1), judge: metrics?.judge ?? null, train: metrics?.train?.summary ?? null, evaluation };
     }),
   );
   return {
@@ -103,6 +126,7 @@ async function buildSummary(run: LoadedRun, store: RunStore, completedAt: Date):
     completed_at: completedAt.toISOString(),
     num_iterations: run.record.config.num_iterations,
     final_checkpoint: checkpointPrefix(runId, run.record.config.num_iterations),
-    rounds,
+    rounds: rounds.map(({ evaluation, ...rest }) => ({ ...rest, evaluation: evaluation ?? null })),
+    evaluation: rounds.flatMap((r) => (r.evaluation === null ? [] : [r.evaluation])),
   };
 }

@@ -22,7 +22,9 @@ export interface HandleEventResult {
 
 /**
  * What a command starts, as `stage:round[:shard]` (`generate:1`, `judge:0:3`, `train:0`,
- * `complete`), for the `event.handled` line: a log reader can check that no stage starts twice.
+ * `complete`; the evaluation's `eval_generate:p{c}:{i}` for checkpoint c's samples of eval shard i,
+ * `eval_judge:{t}:{i}`, `eval_metrics:{t}`), for the `event.handled` line: a log reader can check
+ * that no stage starts twice.
  */
 function started(command: Command): string | null {
   switch (command.kind) {
@@ -34,6 +36,12 @@ function started(command: Command): string | null {
       return `train:${command.round}`;
     case 'complete_run':
       return 'complete';
+    case 'enqueue_eval_generate':
+      return `eval_generate:p${command.policy}:${command.shard}`;
+    case 'enqueue_eval_judge':
+      return `eval_judge:${command.round}:${command.shard}`;
+    case 'write_eval_metrics':
+      return `eval_metrics:${command.round}`;
     default:
       return null;
   }

@@ -7,6 +7,7 @@
 import { deriveRunState, runPrefix, type RunState, type RunStatusRecord } from '@sppo/core';
 import type { ObjectEntry, RunStore } from '../ports.ts';
 import { readPool } from '../runs/prompts.ts';
+import { evalShardCount, readEvalPool } from './evaluation.ts';
 import { readRunRecord, readStatus, shardsPerRound, type RunRecord } from '../runs/record.ts';
 
 export interface LoadedRun {
@@ -15,6 +16,8 @@ export interface LoadedRun {
   /** Every object under runs/{run}/ with its size and modification time. */
   objects: ObjectEntry[];
   shardCount: number;
+  /** Shards of the evaluation prompts; 0 when the run has no evaluation (issue 21). */
+  evalShardCount: number;
   state: RunState;
 }
 
@@ -26,12 +29,17 @@ export async function loadRun(store: RunStore, runId: string): Promise<LoadedRun
   // other tools may keep 0, which means "pool size / num_iterations".
   const poolSize = record.config.prompts_per_iteration > 0 ? record.config.prompts_per_iteration : (await readPool(store, runId)).length;
   const shardCount = shardsPerRound(record.config, poolSize);
+  // run.json written by the gateway records the evaluation prompts' count; otherwise count them.
+  const evalCount = record.eval_prompt_count ?? (await readEvalPool(store, record.config)).length;
+  const evalShards = evalShardCount(record.config, evalCount);
   const state = deriveRunState({
     runId,
     keys: objects.map((o) => o.key),
     numIterations: record.config.num_iterations,
     shardCount,
     ...(status === null ? {} : { status: status.status }),
+    evalShardCount: evalShards,
+    evalEvery: record.config.eval_every,
   });
-  return { record, status, objects, shardCount, state };
+  return { record, status, objects, shardCount, evalShardCount: evalShards, state };
 }

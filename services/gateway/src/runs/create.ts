@@ -4,7 +4,7 @@
  * machine, consumes it like every other event; the API never enqueues work itself, so there is a
  * single writer of manifests and markers (see README "Where the state machine runs").
  */
-import { parseRunConfig, promptsKey, promptsPerRound, runConfigKey, type RunEvent } from '@sppo/core';
+import { evalPromptsKey, parseRunConfig, promptsKey, promptsPerRound, runConfigKey, type RunEvent } from '@sppo/core';
 import type { z } from 'zod';
 import { ApiError } from '../http/errors.ts';
 import type { GatewayDeps } from '../http/context.ts';
@@ -12,6 +12,7 @@ import { checkPromptsPerRun } from '../http/limits.ts';
 import type { runCreatedSchema } from '../api/schemas.ts';
 import { mintRunId } from '../tenants.ts';
 import { copyBaseCheckpoint, planBaseCheckpoint } from './base-checkpoint.ts';
+import { resolveEvalPrompts, writeEvalPrompts } from './eval-prompts.ts';
 import { mergePool, resolvePromptSource, writePool } from './prompts.ts';
 import { shardsPerRound, writeStatus, type RunRecord } from './record.ts';
 
@@ -34,18 +35,32 @@ export async function createRun(body: unknown, tenant: string, deps: GatewayDeps
 async function createAdmitted(config: ReturnType<typeof parseRunConfig>, tenant: string, { store, queues, now, logger, limits }: GatewayDeps): Promise<RunCreated> {
   const createdAt = now();
   const runId = mintRunId(tenant, createdAt);
-  const pool = mergePool([], await resolvePromptSource(config.prompts, { store, tenant }));
-  checkPromptsPerRun(limits?.settings, pool.length);
+  // The evaluation prompts (issue 21) are split off or resolved first: a held-out prompt never
+  // enters the training pool, so no round can train on it.
+  const { pool, evalPrompts } = await resolveEvalPrompts(config, mergePool([], await resolvePromptSource(config.prompts, { store, tenant })), { store, tenant });
+  checkPromptsPerRun(limits?.settings, pool.length + evalPrompts.length);
   // Resolve "0 = pool size / num_iterations" once, so every round has the same shard count even
   // if prompts are added later (core's roundShardCount is then independent of the pool size).
   const perRound = promptsPerRound({ poolSize: pool.length, numIterations: config.num_iterations, promptsPerIteration: config.prompts_per_iteration });
-  const resolved = parseRunConfig({ ...config, prompts: { key: promptsKey(runId) }, prompts_per_iteration: perRound });
-  const record: RunRecord = { run_id: runId, tenant, created_at: createdAt.toISOString(), config: resolved };
+  const resolved = parseRunConfig({
+    ...config,
+    prompts: { key: promptsKey(runId) },
+    prompts_per_iteration: perRound,
+    ...(evalPrompts.length === 0 ? {} : { eval_prompts: { key: evalPromptsKey(runId) } }),
+  });
+  const record: RunRecord = {
+    run_id: runId,
+    tenant,
+    created_at: createdAt.toISOString(),
+    config: resolved,
+    ...(evalPrompts.length === 0 ? {} : { eval_prompt_count: evalPrompts.length }),
+  };
   const basePlan = await planBaseCheckpoint(store, resolved.model_name_or_path, tenant);
 
   // Nothing was written until here. The pool and checkpoint 0 first, run.json last: run.json's
   // existence is what makes the run exist.
   await writePool(store, runId, pool);
+  if (evalPrompts.length > 0) await writeEvalPrompts(store, runId, evalPrompts);
   const base = await copyBaseCheckpoint(store, runId, basePlan);
   await store.put(runConfigKey(runId), `${JSON.stringify(record, null, 2)}\n`, 'application/json');
   try {
@@ -64,6 +79,7 @@ async function createAdmitted(config: ReturnType<typeof parseRunConfig>, tenant:
     num_iterations: resolved.num_iterations,
     shards_per_round: shardsPerRound(resolved, pool.length),
     prompt_count: pool.length,
+    ...(evalPrompts.length === 0 ? {} : { eval_prompt_count: evalPrompts.length }),
     links: { self: `/v1/runs/${runId}`, rounds: `/v1/runs/${runId}/rounds/{t}` },
   };
 }

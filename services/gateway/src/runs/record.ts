@@ -32,6 +32,8 @@ export const runRecordSchema = z.object({
   tenant: tenantSchema,
   created_at: z.iso.datetime({ offset: true }),
   config: runConfigSchema,
+  /** How many evaluation prompts runs/{run}/eval/prompts.jsonl holds (issue 21); absent: no evaluation, or counted on read. */
+  eval_prompt_count: z.number().int().min(0).optional(),
 });
 export type RunRecord = z.output<typeof runRecordSchema>;
 

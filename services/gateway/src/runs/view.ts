@@ -11,8 +11,14 @@ import {
   currentRound,
   generationsPrefix,
   tripletsPrefix,
+  deriveEvalProgress,
   deriveRoundProgress,
+  evalMetricsKey,
+  evalMetricsSchema,
   failureRecordSchema,
+  pendingEvaluations,
+  type EvalMetrics,
+  type RunState,
   failuresPrefix,
   generationShardKey,
   manifestKey,
@@ -85,6 +91,11 @@ export function roundTimings(objects: readonly ObjectEntry[], runId: string, t: 
   return Object.fromEntries(Object.entries({ ...at, ...durations }).filter(([, v]) => v !== undefined));
 }
 
+function evalProgressView(state: RunState, t: number): Omit<RoundProgressView['evaluation'], 'metrics'> {
+  const { phase, shards, generated, judged } = deriveEvalProgress(state, t);
+  return { phase, shards, generated, judged };
+}
+
 async function loadRequired(store: RunStore, record: RunRecord): Promise<LoadedRun> {
   const run = await loadRun(store, record.run_id);
   if (run === null) throw notFound(`run ${record.run_id}`);
@@ -110,14 +121,27 @@ async function roundMetrics(store: RunStore, runId: string, t: number, keys: rea
   return { ...(metrics ?? { run_id: runId, round: t }), judge };
 }
 
+/** Each round's evaluation metrics (round={t}/eval/metrics.json), null where not written. */
+async function evalMetricsOf(store: RunStore, run: LoadedRun, keys: ReadonlySet<string>): Promise<(EvalMetrics | null)[]> {
+  const runId = run.record.run_id;
+  return mapLimit(run.state.rounds, 8, (r) => (keys.has(evalMetricsKey(runId, r.round)) ? readJson(store, evalMetricsKey(runId, r.round), evalMetricsSchema) : Promise.resolve(null)));
+}
+
+/** The run's stage: the current round's phase, 'evaluating' when only evaluations remain, else 'done'. */
+function runStage(state: RunState, currentPhase: RoundProgressView['phase'] | undefined): RunView['stage'] {
+  if (currentPhase !== undefined) return currentPhase;
+  return pendingEvaluations(state).length > 0 ? 'evaluating' : 'done';
+}
+
 export async function buildRunView(store: RunStore, record: RunRecord): Promise<RunView> {
   const run = await loadRequired(store, record);
   const runId = record.run_id;
   const keys = run.objects.map((o) => o.key);
   const failureKeys = keys.filter((key) => key.startsWith(failuresPrefix(runId)) && key.endsWith('.json'));
-  const [failures, metrics, summary] = await Promise.all([
+  const [failures, metrics, evalMetrics, summary] = await Promise.all([
     mapLimit(failureKeys, 8, (key) => readJson(store, key, failureRecordSchema)),
     mapLimit(run.state.rounds, 8, (r) => roundMetrics(store, runId, r.round, keys)),
+    evalMetricsOf(store, run, new Set(keys)),
     run.state.status === 'completed' ? readJson(store, summaryKey(runId), z.record(z.string(), z.unknown())) : Promise.resolve(null),
   ]);
   const rounds: RoundProgressView[] = run.state.rounds.map((r, t) => {
@@ -132,6 +156,7 @@ export async function buildRunView(store: RunStore, record: RunRecord): Promise<
       judged: progress.judged,
       checkpoint_complete: progress.checkpointComplete,
       timings: roundTimings(run.objects, runId, t, run.shardCount),
+      evaluation: { ...evalProgressView(run.state, t), metrics: evalMetrics[t] ?? null },
       metrics: m === null ? null : { ...(m.generation ? { generation: m.generation } : {}), ...(m.judge ? { judge: m.judge } : {}), ...(train ? { train } : {}) },
     };
   });
@@ -144,12 +169,19 @@ export async function buildRunView(store: RunStore, record: RunRecord): Promise<
     ...(run.status === null ? {} : { status_updated_at: run.status.updated_at }),
     created_at: record.created_at,
     current_round: current,
-    stage: now?.phase ?? 'done',
+    stage: runStage(run.state, now?.phase),
     progress: { shards: run.shardCount, generated: now?.generated ?? run.shardCount, judged: now?.judged ?? run.shardCount },
     num_iterations: record.config.num_iterations,
     shards_per_round: run.shardCount,
     rounds,
     failures: failures.filter((f): f is FailureRecord => f !== null).sort((a, b) => a.failed_at.localeCompare(b.failed_at)),
+    evaluation: {
+      enabled: run.evalShardCount > 0,
+      prompts: record.eval_prompt_count ?? 0,
+      shards: run.evalShardCount,
+      every: record.config.eval_every,
+      table: evalMetrics.filter((m): m is EvalMetrics => m !== null),
+    },
     config: record.config,
     ...(summary === null ? {} : { summary }),
   };
@@ -199,7 +231,7 @@ export async function listRuns(store: ApiStore, tenant: string, { limit, cursor 
       created_at: record.created_at,
       ...(status === null ? {} : { status_updated_at: status.updated_at }),
       current_round: current,
-      stage: current === null ? 'done' : deriveRoundProgress(state, current).phase,
+      stage: runStage(state, current === null ? undefined : deriveRoundProgress(state, current).phase),
       num_iterations: record.config.num_iterations,
       model_name_or_path: record.config.model_name_or_path,
       loss_type: record.config.loss_type,

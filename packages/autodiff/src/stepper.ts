@@ -19,8 +19,8 @@ export interface TrainStepperOptions<B> {
   /** Builds the fused train step (buildTrainStep) for a bucket; called once per bucket key. */
   buildStep: (bucket: B) => StepGraph;
   bucketKey?: (bucket: B) => string;
-  /** Initial values of every param (trainable and frozen), by name. */
-  params: Record<string, FloatArray>;
+  /** Initial values of every param (trainable and frozen) and held input (a uint16 array for bf16 bits), by name. */
+  params: Record<string, FloatArray | Uint16Array>;
   /** Restored optimizer state; zeros and step 0 when omitted. */
   state?: OptimizerState;
   /** 'worker' keeps sessions and tensors in a worker_thread so the event loop stays responsive. */
@@ -78,6 +78,8 @@ export async function createTrainStepper<B>({
   const host: TensorHost = thread === 'worker' ? createWorkerHost() : createLocalHost();
   const graphs = new Map<string, StepGraph>();
   const held = new Set<string>();
+  /** Held non-float inputs (bf16 bits): frozen, never returned by getParams. */
+  const rawHeld = new Set<string>();
   const trainable = new Map<string, ParamSpec>();
   const stateSpecs = new Map<string, ParamSpec>();
   let steps = state?.step ?? 0;
@@ -94,8 +96,15 @@ export async function createTrainStepper<B>({
       if (!data) throw new Error(`createTrainStepper: no initial value for param "${spec.name}"; pass it in options.params`);
       const n = spec.shape.reduce((a, b) => a * b, 1);
       if (data.length !== n) throw new Error(`createTrainStepper: "${spec.name}" has ${data.length} values, the graph expects shape [${spec.shape}] (${n})`);
-      const want = g.floatType === 'float64' ? Float64Array : Float32Array;
-      put[spec.name] = { dtype: g.floatType, dims: spec.shape, data: data instanceof want ? data : want.from(data) };
+      if (spec.dtype !== undefined && spec.dtype !== g.floatType) {
+        // A held non-float input (bfloat16 bits): kept as given, in its own dtype.
+        if (!(data instanceof Uint16Array) || spec.dtype !== 'uint16') throw new Error(`createTrainStepper: "${spec.name}" is a held ${spec.dtype} input; pass a Uint16Array`);
+        put[spec.name] = { dtype: 'uint16', dims: spec.shape, data };
+        rawHeld.add(spec.name);
+      } else {
+        const want = g.floatType === 'float64' ? Float64Array : Float32Array;
+        put[spec.name] = { dtype: g.floatType, dims: spec.shape, data: data instanceof want ? data : want.from(data as FloatArray) };
+      }
       held.add(spec.name);
     }
     for (const p of g.params) trainable.set(p.name, p);
@@ -181,7 +190,7 @@ export async function createTrainStepper<B>({
       const unknown = only?.filter((n) => !paramNames.has(n)) ?? [];
       if (unknown.length) throw new Error(`getParams: ${unknown.join(', ')} not params of this stepper`);
       const want = only && new Set(only);
-      const names = [...held].filter((n) => paramNames.has(n) && (want === undefined || want.has(n)));
+      const names = [...held].filter((n) => paramNames.has(n) && !rawHeld.has(n) && (want === undefined || want.has(n)));
       const t = await host.getTensors(names);
       return Object.fromEntries(names.map((n) => [n, t[n]!.data as FloatArray]));
     },

@@ -9,7 +9,12 @@ import { emitOptimizer, globalNormClip, nextName, resolveOptimizer } from './opt
 import type { OptimizerConfig } from './optimizer.ts';
 import type { Dim, DType, FloatType, Tensor } from './types.ts';
 
-export interface ParamSpec { name: string; shape: number[] }
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** Only for held non-float inputs (StepBuildOptions.held, e.g. bfloat16 bits as uint16); params are the graph's float type. */
+  dtype?: DType;
+}
 
 export interface StepGraph {
   /** The serialized ONNX ModelProto. */
@@ -52,6 +57,12 @@ export interface StepBuildOptions {
   gatherGradient?: GraphOptions['gatherGradient'];
   /** Trainable subset by name (default: every param the build declares); the rest are frozen inputs. */
   params?: string[];
+  /**
+   * Graph inputs (declared with g.input) that are frozen tensors held between steps rather than
+   * batch data: listed in `frozen` with their dtype, so a stepper holds them like frozen params
+   * (e.g. a LoRA base kept as bfloat16 bits).
+   */
+  held?: string[];
 }
 
 export interface TrainStepOptions extends StepBuildOptions {
@@ -62,7 +73,7 @@ export interface TrainStepOptions extends StepBuildOptions {
 
 const spec = (t: Tensor): ParamSpec => ({ name: t.name, shape: t.shape as number[] });
 
-function forward(build: BuildLoss, { name, floatType = 'float32', opset = 18, gatherGradient = 'scatter', params }: StepBuildOptions & { name: string }) {
+function forward(build: BuildLoss, { name, floatType = 'float32', opset = 18, gatherGradient = 'scatter', params, held = [] }: StepBuildOptions & { name: string }) {
   const g = createGraph({ name, floatType, opset, gatherGradient });
   const { loss, metrics = {} } = build(g);
   const all = [...g.params];
@@ -72,8 +83,11 @@ function forward(build: BuildLoss, { name, floatType = 'float32', opset = 18, ga
   }
   const trainable = params ? all.filter((p) => params.includes(p.name)) : all;
   if (trainable.length === 0) throw new Error(`${name}: no trainable params; declare some with g.param(name, shape)`);
-  const frozen = all.filter((p) => !trainable.includes(p));
-  const data = g.inputs.filter((t) => !all.includes(t)).map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
+  const heldInputs = g.inputs.filter((t) => held.includes(t.name) && !all.includes(t));
+  const notHeld = held.filter((n) => !heldInputs.some((t) => t.name === n));
+  if (notHeld.length) throw new Error(`held: ${notHeld.join(', ')} not data inputs of the build`);
+  const frozen = [...all.filter((p) => !trainable.includes(p)).map(spec), ...heldInputs.map((t) => ({ ...spec(t), dtype: t.dtype }))];
+  const data = g.inputs.filter((t) => !all.includes(t) && !heldInputs.includes(t)).map((t) => ({ name: t.name, shape: [...t.shape], dtype: t.dtype }));
   g.output('loss', loss);
   for (const [k, t] of Object.entries(metrics)) g.output(k, t);
   return { g, loss, trainable, frozen, data, metricNames: Object.keys(metrics) };
@@ -92,7 +106,7 @@ export function buildTrainStep(build: BuildLoss, options: TrainStepOptions): Ste
     model: g.toModel(),
     kind: 'train',
     params: trainable.map(spec),
-    frozen: frozen.map(spec),
+    frozen,
     data,
     state: opt.state.map(spec),
     scalars: opt.scalars,
@@ -127,7 +141,7 @@ export function buildGradientStep(build: BuildLoss, options: StepBuildOptions & 
     model: g.toModel(),
     kind: 'gradients',
     params: trainable.map(spec),
-    frozen: frozen.map(spec),
+    frozen,
     data,
     state: state.map(spec),
     scalars: [],

@@ -89,18 +89,19 @@ function linear(g: GraphBuilder, x: Tensor, w: Tensor, b?: Tensor): Tensor {
  * keyed by the same HF module name) has one place to hook in.
  */
 function projection(g: GraphBuilder, p: ParamTensors, x: Tensor, module: string): Tensor {
-  const y = linear(g, x, param(p, `${module}.weight`), p[`${module}.bias`]);
-  const delta = projectionAdapters.get(p)?.(g, x, module);
-  return delta === undefined ? y : g.add(y, delta);
+  const base = (): Tensor => linear(g, x, param(p, `${module}.weight`), p[`${module}.bias`]);
+  const adapter = projectionAdapters.get(p);
+  return adapter ? adapter(g, x, module, base) : base();
 }
 
 /**
- * An adapter on the projections (packages/model/src/lora): given a projection's input [..., in] and
- * its HF module path, the term added to the module's output, or undefined for a module it leaves
- * alone. Attached to a params object (withProjectionAdapter), so every graph built from those params
- * (losses, log-probs) sees it without new arguments.
+ * An adapter on the projections (packages/model/src/lora): given a projection's input [..., in],
+ * its HF module path and the plain projection (`base()`, HF Linear on the declared weight), the
+ * module's output: e.g. base() plus a LoRA term, or the product with a weight held another way
+ * (bfloat16 bits). Attached to a params object (withProjectionAdapter), so every graph built from
+ * those params (losses, log-probs) sees it without new arguments.
  */
-export type ProjectionAdapter = (g: GraphBuilder, x: Tensor, module: string) => Tensor | undefined;
+export type ProjectionAdapter = (g: GraphBuilder, x: Tensor, module: string, base: () => Tensor) => Tensor;
 const projectionAdapters = new WeakMap<ParamTensors, ProjectionAdapter>();
 
 /** Attaches `adapter` to the projections of every decoder built from `p`; returns `p`. */

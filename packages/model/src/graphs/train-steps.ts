@@ -8,7 +8,7 @@
  */
 import { buildTrainStep, type FloatType, type GraphBuilder, type OptimizerConfig, type StepGraph } from '@sppo/autodiff';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
-import { declareLoraParams } from '../lora/graph.ts';
+import { bf16BaseNames, declareLoraParams, type LoraGraphOptions } from '../lora/graph.ts';
 import { loraParameterShapes } from '../lora/params.ts';
 import { loraTargets, type LoraSpec } from '../lora/spec.ts';
 import { declareParams, type ParamTensors } from './decoder.ts';
@@ -39,13 +39,13 @@ export interface GraphBucketOptions {
    * LoRA adapters on a frozen base (packages/model/src/lora): the step trains only the adapter
    * tensors; the base weights stay graph inputs without gradients.
    */
-  lora?: LoraSpec & { dropoutSeed?: number };
+  lora?: LoraSpec & LoraGraphOptions;
 }
 
 /** The model's params for a bucket: the base alone, or the base plus the LoRA adapter. */
 export function bucketParams(g: GraphBuilder, o: GraphBucketOptions): ParamTensors {
   if (!o.lora) return declareParams(g, o.config);
-  return declareLoraParams(g, o.config, o.lora, { dropoutSeed: o.lora.dropoutSeed ?? 0 }).params;
+  return declareLoraParams(g, o.config, o.lora, o.lora).params;
 }
 
 /** The trainable names of a bucket: the caller's subset, else the adapter's (LoRA), else all. */
@@ -75,6 +75,7 @@ function stepOptions(o: TrainStepCommon, name: string) {
     optimizer: o.optimizer,
     ...(o.maxGradNorm !== undefined ? { maxGradNorm: o.maxGradNorm } : {}),
     ...(trainable ? { params: trainable } : {}),
+    ...(o.lora?.baseDtype === 'bfloat16' ? { held: bf16BaseNames(o.config) } : {}),
   };
 }
 

@@ -5,10 +5,11 @@
  * A and B are the trainable params. The product is taken as (x A^T) B^T, two thin Gemms of
  * N * r * (in + out) multiply-adds, never the [out, in] matrix B A.
  */
-import type { GraphBuilder, Tensor } from '@sppo/autodiff';
-import { declareParams, withProjectionAdapter, type ParamTensors } from '../graphs/decoder.ts';
+import { gemmBf16, type GraphBuilder, type Tensor } from '@sppo/autodiff';
+import { withProjectionAdapter, type ParamTensors } from '../graphs/decoder.ts';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
 import { hashString } from '../rng.ts';
+import { parameterShapes } from '../llama/params.ts';
 import { loraAName, loraBName, loraParameterShapes } from './params.ts';
 import { loraScale, loraTargets, type LoraSpec } from './spec.ts';
 
@@ -19,6 +20,20 @@ export interface LoraGraphOptions {
    * dropout > 0 a resumed run is not bit-identical to an uninterrupted one.
    */
   dropoutSeed?: number;
+  /**
+   * 'bfloat16': every decoder-layer linear weight of the base is a held uint16 input carrying
+   * bfloat16 bits (2 bytes per parameter at rest), decoded where used and again in the backward
+   * pass (autodiff gemmBf16); the embedding, norms and biases stay in the float type. Default
+   * 'float32' (the base in the graph's float type, as frozen params).
+   */
+  baseDtype?: 'float32' | 'bfloat16';
+}
+
+/** The base weights that a bf16 base holds as bits: every 2-D weight of the decoder layers. */
+export function bf16BaseNames(config: LlamaGraphConfig): string[] {
+  return parameterShapes(config)
+    .filter(({ name, shape }) => shape.length === 2 && /^model\.layers\.\d+\..*\.weight$/.test(name))
+    .map((p) => p.name);
 }
 
 /**
@@ -47,9 +62,11 @@ export function loraDelta(g: GraphBuilder, x: Tensor, a: Tensor, b: Tensor, scal
  * target module, and attaches the adapter to the decoder's projections. Returns the params by name
  * (base and adapter) plus the adapter's names, the trainable set of a LoRA step.
  */
-export function declareLoraParams(g: GraphBuilder, config: LlamaGraphConfig, spec: LoraSpec, { dropoutSeed = 0 }: LoraGraphOptions = {}): { params: ParamTensors; adapterNames: string[] } {
+export function declareLoraParams(g: GraphBuilder, config: LlamaGraphConfig, spec: LoraSpec, { dropoutSeed = 0, baseDtype = 'float32' }: LoraGraphOptions = {}): { params: ParamTensors; adapterNames: string[]; heldNames: string[] } {
   const targets = loraTargets(config, spec);
-  const params = declareParams(g, config);
+  const bits = new Set(baseDtype === 'bfloat16' ? bf16BaseNames(config) : []);
+  const params: ParamTensors = {};
+  for (const { name, shape } of parameterShapes(config)) params[name] = bits.has(name) ? g.input(name, shape, 'uint16') : g.param(name, shape);
   const adapterNames: string[] = [];
   for (const { name, shape } of loraParameterShapes(targets, spec.r)) {
     params[name] = g.param(name, shape);
@@ -57,10 +74,18 @@ export function declareLoraParams(g: GraphBuilder, config: LlamaGraphConfig, spe
   }
   const scale = loraScale(spec);
   const adapted = new Set(targets.map((t) => t.module));
-  withProjectionAdapter(params, (gg, x, module) => {
-    if (!adapted.has(module)) return undefined;
+  withProjectionAdapter(params, (gg, x, module, base) => {
+    const y = bits.has(`${module}.weight`) ? bf16Linear(gg, x, params[`${module}.weight`]!, params[`${module}.bias`]) : base();
+    if (!adapted.has(module)) return y;
     const seed = (dropoutSeed ^ hashString(module)) % 2 ** 24;
-    return loraDelta(gg, x, params[loraAName(module)]!, params[loraBName(module)]!, scale, spec.dropout, seed);
+    return gg.add(y, loraDelta(gg, x, params[loraAName(module)]!, params[loraBName(module)]!, scale, spec.dropout, seed));
   });
-  return { params, adapterNames };
+  return { params, adapterNames, heldNames: [...bits] };
+}
+
+/** HF Linear on [..., in] with the weight held as bfloat16 bits [out, in]. */
+function bf16Linear(g: GraphBuilder, x: Tensor, wBits: Tensor, bias?: Tensor): Tensor {
+  const inDim = x.shape[x.shape.length - 1] as number;
+  const y = gemmBf16(g, g.reshape(x, [-1, inDim]), wBits, bias);
+  return g.reshape(y, [...x.shape.slice(0, -1), wBits.shape[0]!]);
 }

@@ -1,4 +1,4 @@
-export { declareLoraParams, loraDelta } from './graph.ts';
+export { bf16BaseNames, declareLoraParams, loraDelta } from './graph.ts';
 export type { LoraGraphOptions } from './graph.ts';
 export { mergeLora } from './merge.ts';
 export { initLoraWeights, loraAName, loraBName, loraParameterShapes } from './params.ts';

@@ -1,5 +1,5 @@
 import { batchPreferenceLossReference, type PreferenceExample } from '@sppo/core';
-import { buildGradientStep, checkGradients, createGraph, type DType, type GraphBuilder, type Tensor } from '@sppo/autodiff';
+import { bf16BitsToFloat, buildGradientStep, checkGradients, createGraph, floatToBf16Bits, type DType, type GraphBuilder, type Tensor } from '@sppo/autodiff';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { declareParams, withProjectionAdapter } from '../graphs/decoder.ts';
@@ -10,7 +10,7 @@ import { floats, int64, padBatch, randomRows, randomWeights, roundToFloat32, tin
 import { referenceSequenceLogps } from '../llama/reference.ts';
 import { parameterShapes } from '../llama/params.ts';
 import { createRng } from '../rng.ts';
-import { declareLoraParams, loraDelta } from './graph.ts';
+import { bf16BaseNames, declareLoraParams, loraDelta } from './graph.ts';
 import { mergeLora } from './merge.ts';
 import { initLoraWeights, loraAName, loraBName, loraParameterShapes, type LoraWeights } from './params.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readPeftAdapter, writePeftAdapter } from './peft.ts';
@@ -68,8 +68,8 @@ describe('LoRA layers: gradients against central finite differences (float64, dr
     const targets = loraTargets(small, allLinear);
     const report = await checkGradients({
       build: (g: GraphBuilder, p, d) => {
-        const params = withProjectionAdapter({ ...d, ...p }, (gg, x, module) =>
-          targets.some((t) => t.module === module) ? loraDelta(gg, x, p[loraAName(module)]!, p[loraBName(module)]!, loraScale(allLinear)) : undefined,
+        const params = withProjectionAdapter({ ...d, ...p }, (gg, x, module, base) =>
+          targets.some((t) => t.module === module) ? gg.add(base(), loraDelta(gg, x, p[loraAName(module)]!, p[loraBName(module)]!, loraScale(allLinear))) : base(),
         );
         return preferenceLoss(
           g,
@@ -169,6 +169,38 @@ describe('a LoRA SPPO step is the full model step chained through the adapter', 
     }
     expect(scaleOf).toBeGreaterThan(1e-3);
     expect(worst / scaleOf).toBeLessThan(1e-10);
+  });
+});
+
+describe('a bf16 base held as bits', () => {
+  it('gives the loss and adapter gradients of the same (bf16-valued) base held in float32', async () => {
+    const cfg = tinyConfig();
+    const spec: LoraSpec = { r: 2, alpha: 4, dropout: 0, targetModules: ['q_proj', 'o_proj', 'up_proj'] };
+    const base = new Map([...randomWeights(cfg, 31)].map(([k, v]) => [k, bf16BitsToFloat(floatToBf16Bits(Float32Array.from(v)))]));
+    const adapter = randomAdapter(cfg, spec, 3, 0.3);
+    const T = 8;
+    const batch = padBatch(randomRows(cfg.vocab_size, [[3, 4], [2, 3], [3, 2], [1, 5]], 5), T);
+    const data = { ...tokenFeeds(batch), reference_chosen_logps: floats([-20, -21], 'float32'), reference_rejected_logps: floats([-19, -22], 'float32'), chosen_probs_win: floats([0.7, 0.6], 'float32'), chosen_probs_lose: floats([0.3, 0.4], 'float32') };
+    const common = { config: cfg, batchSize: 2, sequenceLength: T, lossType: 'sppo' as const, beta: 0.1 };
+    const names = loraParameterShapes(loraTargets(cfg, spec), spec.r);
+    const adapterFeeds = tensorFeeds(adapter, names, 'float32');
+    const f32 = buildGradientStep(preferenceLossBuild({ ...common, lora: spec }), { accumulate: false, params: names.map((n) => n.name) });
+    const bf16 = buildGradientStep(preferenceLossBuild({ ...common, lora: { ...spec, baseDtype: 'bfloat16' } }), { accumulate: false, params: names.map((n) => n.name), held: bf16BaseNames(cfg) });
+    expect(bf16.frozen.filter((f) => f.dtype === 'uint16').map((f) => f.name)).toEqual(bf16BaseNames(cfg));
+    expect(bf16BaseNames(cfg)).toHaveLength(7 * cfg.num_hidden_layers);
+    const bits = Object.fromEntries(
+      parameterShapes(cfg).map(({ name, shape }) => [name, bf16BaseNames(cfg).includes(name) ? new ort.Tensor('uint16', floatToBf16Bits(base.get(name)!), shape) : new ort.Tensor('float32', base.get(name)!, shape)]),
+    );
+    const a = await run(f32.model, { ...tensorFeeds(base, parameterShapes(cfg), 'float32'), ...adapterFeeds, ...data }, 'float32');
+    const b = await run(bf16.model, { ...bits, ...adapterFeeds, ...data }, 'float32');
+    expect(Math.abs(Number(a.loss!.data[0]) - Number(b.loss!.data[0]))).toBeLessThan(1e-5 * Math.abs(Number(a.loss!.data[0])));
+    for (const { name } of names) {
+      const ga = a[`grad/${name}`]!.data as Float32Array;
+      const gb = b[`grad/${name}`]!.data as Float32Array;
+      const scale = Math.max(...ga.map(Math.abs));
+      expect(scale).toBeGreaterThan(0);
+      for (let i = 0; i < ga.length; i++) expect(Math.abs(ga[i]! - gb[i]!), name).toBeLessThan(1e-4 * scale);
+    }
   });
 });
 

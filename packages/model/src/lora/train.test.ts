@@ -13,6 +13,7 @@ import { preparePreferenceData } from '../training/prepare.ts';
 import { resolveTrainingArgs } from '../training/presets.ts';
 import type { TrainState } from '../training/state.ts';
 import { pairRows, tinyModel } from '../training/test-fixtures.ts';
+import { bf16BitsToFloat, floatToBf16Bits } from '@sppo/autodiff';
 import { mergeLora } from './merge.ts';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, readPeftAdapter } from './peft.ts';
 
@@ -78,5 +79,19 @@ describe('trainPolicy with use_peft', () => {
     // A run resumed from the step-4 state ends with the same adapter (dropout off: deterministic).
     const resumed = await trainPolicy({ config: model.config, weights: model.weights, data, args, padId, thread: 'main', resume: saved[0]! });
     for (const [name, w] of result.adapter!.weights) expect(resumed.adapter!.weights.get(name)).toEqual(w);
+  });
+
+  it('a bf16 base held as bits trains the same adapter as that base held in float32', async () => {
+    const bf16Weights = new Map([...model.weights].map(([k, w]) => [k, bf16BitsToFloat(floatToBf16Bits(w))]));
+    const short = { ...args, num_train_epochs: 1 };
+    const f32 = await trainPolicy({ config: model.config, weights: bf16Weights, data, args: short, padId, thread: 'main' });
+    const bits = await trainPolicy({ config: model.config, weights: bf16Weights, data, args: short, padId, loraBaseDtype: 'bfloat16' });
+    let worst = 0;
+    for (const [name, w] of f32.adapter!.weights) {
+      const v = bits.adapter!.weights.get(name)!;
+      for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(w[i]! - v[i]!));
+    }
+    expect(worst).toBeLessThan(1e-4);
+    expect(bits.logHistory.map((e) => e.loss)).toEqual(f32.logHistory.map((e) => expect.closeTo(e.loss, 4)));
   });
 });

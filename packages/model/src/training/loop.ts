@@ -18,6 +18,8 @@ import { formatProgressLine, summarize } from './metrics.ts';
 import { createSequenceScorer } from '../scoring/scorer.ts';
 import type { LogEntry, TrainState } from './state.ts';
 import { buildGradientGraph, buildStepGraph, optimizerFromArgs } from './steps.ts';
+import { floatToBf16Bits } from '@sppo/autodiff';
+import { bf16BaseNames } from '../lora/graph.ts';
 import { mergeLora } from '../lora/merge.ts';
 import { initLoraWeights, loraParameterShapes, type LoraWeights } from '../lora/params.ts';
 import { loraSpecFromArgs, loraTargets, type LoraSpec } from '../lora/spec.ts';
@@ -41,6 +43,12 @@ export interface TrainPolicyOptions {
   /** Sequence lengths round up to a multiple of this (one ONNX session per (rows, length) bucket). */
   bucketMultiple?: number;
   gatherGradient?: 'scatter' | 'onehot';
+  /**
+   * use_peft only: 'bfloat16' holds the base's decoder-layer linear weights as bfloat16 bits in the
+   * step (2 bytes per parameter, decoded where used: lora/graph.ts), as a bf16 checkpoint is
+   * stored; values that are not bf16 are rounded to nearest even. Default 'float32'.
+   */
+  loraBaseDtype?: 'float32' | 'bfloat16';
 }
 
 export interface TrainPolicyResult {
@@ -95,6 +103,7 @@ export async function trainPolicy({
   session = {},
   bucketMultiple = 32,
   gatherGradient = 'scatter',
+  loraBaseDtype = 'float32',
 }: TrainPolicyOptions): Promise<TrainPolicyResult> {
   const numExamples = data.examples.length;
   const plan = trainingPlan(args, numExamples);
@@ -127,11 +136,12 @@ export async function trainPolicy({
   // pi_t, i.e. the base with the adapter off, so no second copy of the model is made.
   const lora = args.use_peft ? loraSpecFromArgs(args) : undefined;
   const adapterNames = lora ? loraParameterShapes(loraTargets(config, lora), lora.r).map((p) => p.name) : [];
-  const initial: Record<string, Float32Array | Float64Array> = {};
+  const initial: Record<string, Float32Array | Float64Array | Uint16Array> = {};
+  const asBits = new Set(lora && loraBaseDtype === 'bfloat16' ? bf16BaseNames(config) : []);
   for (const { name } of parameterShapes(config)) {
     const w = (lora ? undefined : resume?.weights[name]) ?? weights.get(name);
     if (w === undefined) throw new Error(`trainPolicy: no value for parameter ${name}; the weights do not match the config`);
-    initial[name] = w;
+    initial[name] = asBits.has(name) ? floatToBf16Bits(w instanceof Float32Array ? w : Float32Array.from(w)) : w;
   }
   if (lora) {
     const fresh = initLoraWeights(loraTargets(config, lora), lora, args.seed);
@@ -140,7 +150,7 @@ export async function trainPolicy({
   // gradient_accumulation_steps > 1: micro-batches of per_device_train_batch_size through a
   // gradients graph, then one optimizer update (autodiff's accumulate/apply, grad_scale = 1/n).
   const accumulation = args.gradient_accumulation_steps > 1;
-  const graphOptions = { config, args, floatType, gatherGradient, ...(lora ? { lora: { ...lora, dropoutSeed: args.seed } } : {}) };
+  const graphOptions = { config, args, floatType, gatherGradient, ...(lora ? { lora: { ...lora, dropoutSeed: args.seed, baseDtype: loraBaseDtype } } : {}) };
   const stepper = await createTrainStepper<Bucket>({
     buildStep: (bucket) => buildStepGraph(data.kind, bucket, graphOptions),
     bucketKey,

@@ -9,6 +9,7 @@ import type { LossGraph } from '../graphs/losses.ts';
 import { declareTokenBatch, sequenceLogps } from '../graphs/sequence-logps.ts';
 import { bucketParams, bucketTrainable, buildPreferenceTrainStep, buildSftTrainStep, preferenceLossBuild, sftLossBuild, type GraphBucketOptions, type LossBuild } from '../graphs/train-steps.ts';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
+import { bf16BaseNames } from '../lora/graph.ts';
 import type { Bucket } from './batches.ts';
 import type { TrainingData } from './examples.ts';
 
@@ -83,6 +84,9 @@ export function responseSppoLossBuild({ config, batchSize, sequenceLength, beta,
   };
 }
 
+/** A bf16 LoRA base's bit tensors: held by the stepper like frozen params. */
+const heldOf = (o: GraphBucketOptions): { held?: string[] } => (o.lora?.baseDtype === 'bfloat16' ? { held: bf16BaseNames(o.config) } : {});
+
 export interface StepGraphOptions {
   config: LlamaGraphConfig;
   args: StepArgs;
@@ -115,7 +119,7 @@ export function buildGradientGraph(kind: TrainingData['kind'], bucket: Bucket, {
       : kind === 'pair'
         ? preferenceLossBuild({ ...o, lossType: args.loss_type, beta: args.beta, labelSmoothing: args.label_smoothing })
         : responseSppoLossBuild({ ...o, beta: args.beta });
-  return buildGradientStep(build, { name: `llama_${kind}_gradients`, floatType, gatherGradient, accumulate: true, ...(trainable ? { params: trainable } : {}) });
+  return buildGradientStep(build, { name: `llama_${kind}_gradients`, floatType, gatherGradient, accumulate: true, ...(trainable ? { params: trainable } : {}), ...heldOf(o) });
 }
 
 /** The fused step (forward, gradients, clipping, optimizer) for one bucket of this data kind. */
@@ -137,6 +141,7 @@ export function buildStepGraph(kind: TrainingData['kind'], bucket: Bucket, { con
   return buildTrainStep(responseSppoLossBuild({ config, batchSize: bucket.rows, sequenceLength: bucket.seqLen, beta: args.beta, ...(lora ? { lora } : {}) }), {
     name: 'llama_sppo_response_step',
     ...(trainable ? { params: trainable } : {}),
+    ...heldOf(common),
     floatType,
     gatherGradient,
     optimizer: common.optimizer,

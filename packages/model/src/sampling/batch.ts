@@ -7,11 +7,11 @@
  *   padding in every remaining row are dropped too, so late steps run on a smaller batch;
  * - every row draws from its own seeded stream (rng.ts), so its text does not depend on the
  *   other rows in the batch;
- * - with the engine's shared-cache decoder the cache is allocated once with room for every
- *   column the batch can reach (prompt width + the longest max_new_tokens) and each step appends
- *   in place; row surgery keeps that room.
+ * - with the engine's shared-cache decoder the cache has spare columns that each step appends to
+ *   in place (the decoder widens it by SHARED_CACHE_GROWTH columns when it is full); row surgery
+ *   keeps them.
  */
-import type { DecoderModel, StepOutput } from './decoder.ts';
+import { SHARED_CACHE_GROWTH, type DecoderModel, type StepOutput } from './decoder.ts';
 import { concatFloats, concatKvRows, emptyKvCache, kvCapacity, selectKvRows, type KvCache } from './kv-cache.ts';
 import { sampleToken } from './logits.ts';
 import type { SamplingParams } from './params.ts';
@@ -84,8 +84,8 @@ export async function runBatch(decoder: DecoderModel, jobs: readonly RowJob[], c
   const width = Math.max(...groups.map((p) => p.length));
   const G = groups.length;
   const perChunk = Math.max(1, Math.floor((ctx.prefillLogitsBytes ?? 256 * 2 ** 20) / (4 * width * (ctx.vocabSize ?? 32_000))));
-  // The shared-cache decoder appends in place: room for every column this batch can reach.
-  const capacity = decoder.sharedCache ? width + Math.max(...jobs.map((j) => j.maxNewTokens)) : 0;
+  // The shared-cache decoder appends in place into spare columns (see SHARED_CACHE_GROWTH).
+  const capacity = decoder.sharedCache ? width + Math.min(SHARED_CACHE_GROWTH, Math.max(...jobs.map((j) => j.maxNewTokens))) : 0;
   const prefills = [];
   for (let start = 0; start < G; start += perChunk) prefills.push(await prefillChunk(decoder, groups.slice(start, start + perChunk), width, ctx.padId, capacity));
   const prefill = {

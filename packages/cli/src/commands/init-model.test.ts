@@ -98,6 +98,36 @@ describe('init-model', () => {
     await expect(runInitModel(['--out', join(dir, 'x'), '--config', join(dir, 'missing.json')])).rejects.toThrow(/cannot read --config/);
   });
 
+  it('--config overrides and --tokenizer: shrink a published config, keep its family; clear errors', async () => {
+    const published = fileURLToPath(new URL('../../../model/fixtures/configs/gemma-2-9b-it.json', import.meta.url));
+    const llama2 = join(dir, 'llama2-tokenizer');
+    // A real-format tokenizer folder: one written by init-model itself.
+    await runInitModel(['--out', llama2, '--seed=2']);
+    const out = join(dir, 'gemma-small');
+    const shrink = ['--num_hidden_layers=3', '--hidden_size=16', '--intermediate_size=24', '--num_attention_heads=2', '--num_key_value_heads=1', '--head_dim=8', '--torch_dtype=bfloat16'];
+    expect(await runInitModel(['--out', out, '--config', published, '--tokenizer', llama2, '--vocab_size=600', ...shrink])).toBe(0);
+    const ck = await readCheckpoint(out);
+    expect(ck.config).toMatchObject({ model_type: 'gemma2', num_hidden_layers: 3, hidden_size: 16, head_dim: 8, vocab_size: 600, torch_dtype: 'bfloat16', final_logit_softcapping: 30 });
+    // Gemma-2's ids (BOS 2, EOS [1, 107]) are not this tokenizer's: its own are used.
+    expect(ck.config.bos_token_id).toBe(ck.tokenizer.bosId);
+    expect(ck.config.eos_token_id).toEqual([ck.tokenizer.eosId, ck.tokenizer.tokenToId('<|end|>')]);
+    // Gemma's norms scale by (1 + w): HF initialises them to zero.
+    expect(Array.from(ck.weights.get('model.layers.0.pre_feedforward_layernorm.weight') ?? [1])).toEqual(new Array(16).fill(0));
+    expect(ck.tokenizerJson).toEqual(JSON.parse(await readFile(join(llama2, 'tokenizer.json'), 'utf8')));
+
+    await expect(runInitModel(['--out', join(dir, 'y'), '--config', published, '--tokenizer', llama2, ...shrink])).resolves.toBe(0);
+    await expect(runInitModel(['--out', join(dir, 'z'), '--config', published, '--tokenizer', llama2, ...shrink, '--vocab_size=300'])).rejects.toThrow(
+      /vocab_size 300 is smaller than the tokenizer's 512 ids; pass --vocab_size=512/,
+    );
+    await expect(runInitModel(['--out', join(dir, 'z'), '--num_hidden_layers=2'])).rejects.toThrow(/apply to a --config file/);
+    await expect(runInitModel(['--out', join(dir, 'z'), '--config', published, '--tokenizer', llama2, '--hidden_size=abc'])).rejects.toThrow(
+      /--hidden_size=abc: the value must be a number/,
+    );
+    await expect(runInitModel(['--out', join(dir, 'z'), '--config', published, '--tokenizer', llama2, ...shrink, '--head_dim=7'])).rejects.toThrow(
+      /head_dim must be even/,
+    );
+  });
+
   it('runs as a command through main.ts (no wrapper), exit 0, progress on stderr', () => {
     const main = fileURLToPath(new URL('../main.ts', import.meta.url));
     const out = join(dir, 'spawned');

@@ -1,12 +1,20 @@
-// `./sppo init-model --out DIR`: a random-init Llama-family checkpoint folder (config.json,
-// model.safetensors, tokenizer.json, tokenizer_config.json with the chat template,
-// generation_config.json, model.onnx) that every service and HF tool loads. Weights follow HF's
-// `_init_weights` (packages/model init.ts); the tokenizer is a byte-level BPE trained here, on a
-// built-in synthetic corpus unless --corpus is given, so nothing is downloaded. Deterministic: the
-// same options give the same bytes.
+// `./sppo init-model --out DIR`: a random-init checkpoint folder of any supported family (llama,
+// mistral, qwen2, qwen3, gemma2; config.json, model.safetensors, tokenizer.json,
+// tokenizer_config.json with the chat template, generation_config.json, model.onnx) that every
+// service and HF tool loads. Weights follow HF's `_init_weights` (packages/model init.ts).
+// --config takes a published config.json (packages/model/fixtures/configs/ has five) and
+// --tokenizer a real tokenizer folder (tokenizer.json + tokenizer_config.json); without
+// --tokenizer a byte-level BPE is trained here, on a built-in synthetic corpus unless --corpus is
+// given, so nothing is downloaded. `--<config key>=VALUE` overrides a field of --config (shrinking
+// a real shape for tests: --num_hidden_layers=2 --hidden_size=64 ...). Deterministic: the same
+// options give the same bytes.
 import { readFile } from 'node:fs/promises';
 import {
   buildGenerationModelFiles,
+  endOfTurnToken,
+  loadTokenizer,
+  roundToDtype,
+  safetensorsDtypeOf,
   CheckpointExistsError,
   countParameters,
   createTokenizer,
@@ -22,13 +30,35 @@ import {
   type LlamaConfig,
   type LoadedTokenizer,
   type PresetName,
+  type TokenizerConfig,
+  type TokenizerJson,
 } from '@sppo/model';
 import { parseArgs, rejectUnknown, requireOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
 const USAGE =
-  './sppo init-model --out DIR [--preset tiny|small] [--config FILE] [--seed N] [--vocab-size N] [--corpus FILE] [--overwrite]';
-const OPTIONS = ['out', 'preset', 'config', 'seed', 'vocab-size', 'corpus'];
+  './sppo init-model --out DIR [--preset tiny|small] [--config FILE [--tokenizer DIR] [--<config key>=VALUE ...]] [--seed N] ' +
+  '[--vocab-size N] [--corpus FILE] [--overwrite]';
+const OPTIONS = ['out', 'preset', 'config', 'tokenizer', 'seed', 'vocab-size', 'corpus'];
+/**
+ * The config.json fields --config accepts overrides for: the shape (to shrink a published config
+ * for tests and benchmarks), the window and the dtype the weights are written in.
+ */
+export const CONFIG_OVERRIDES = [
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'head_dim',
+  'max_position_embeddings',
+  'sliding_window',
+  'max_window_layers',
+  'query_pre_attn_scalar',
+  'tie_word_embeddings',
+  'torch_dtype',
+] as const;
 /** The presets are sized at this vocabulary (packages/model presets.ts). */
 const DEFAULT_VOCAB_SIZE = 512;
 
@@ -89,13 +119,74 @@ function log(message: string): void {
   process.stderr.write(`init-model: ${message}\n`);
 }
 
+/**
+ * Applies `--<key>=VALUE` overrides to a config.json object (values are JSON: numbers, true,
+ * false, null; torch_dtype a plain name). Fewer layers also shorten an explicit layer_types.
+ */
+export function applyConfigOverrides(json: Record<string, unknown>, overrides: ReadonlyMap<string, string>): Record<string, unknown> {
+  const out = { ...json };
+  for (const [key, raw] of overrides) {
+    let value: unknown = raw;
+    if (key !== 'torch_dtype') {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        throw new UsageError(`--${key}=${raw}: the value must be a number, true, false or null`);
+      }
+    }
+    out[key] = value;
+  }
+  const layers = out.num_hidden_layers;
+  if (overrides.has('num_hidden_layers') && Array.isArray(out.layer_types) && typeof layers === 'number') {
+    out.layer_types = out.layer_types.slice(0, layers);
+  }
+  return out;
+}
+
+/**
+ * A real tokenizer folder's config: the config's own special-token ids when they are this
+ * tokenizer's (its BOS, and its EOS among the config's EOS ids), otherwise the tokenizer's BOS,
+ * PAD and EOS plus its chat template's end-of-turn token (a published config paired with a
+ * related tokenizer, e.g. Gemma-2's with Gemma-3's, whose ids differ).
+ */
+function configForRealTokenizer(parsed: LlamaConfig, tokenizer: LoadedTokenizer, path: string): LlamaConfig {
+  if (tokenizer.vocabSize > parsed.vocab_size) {
+    throw new UsageError(
+      `--config ${path}: vocab_size ${parsed.vocab_size} is smaller than the tokenizer's ${tokenizer.vocabSize} ids; ` +
+        `pass --vocab_size=${tokenizer.vocabSize} (or larger)`,
+    );
+  }
+  const eos = Array.isArray(parsed.eos_token_id) ? parsed.eos_token_id : [parsed.eos_token_id];
+  const own = (!tokenizer.hasBos || parsed.bos_token_id === tokenizer.bosId) && eos.includes(tokenizer.eosId);
+  if (own) return parsed;
+  const endOfTurn = endOfTurnToken(tokenizer)?.id;
+  const ids = endOfTurn === undefined || endOfTurn === tokenizer.eosId ? tokenizer.eosId : [tokenizer.eosId, endOfTurn];
+  log(`the config's special-token ids are not this tokenizer's: using its BOS ${tokenizer.bosId}, EOS ${JSON.stringify(ids)}, PAD ${tokenizer.padId}`);
+  return { ...parsed, bos_token_id: tokenizer.bosId, eos_token_id: ids, pad_token_id: tokenizer.padId };
+}
+
 export async function runInitModel(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { flagNames: ['overwrite'] });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}. Usage: ${USAGE}`);
   const out = requireOption(args, 'out', USAGE);
-  rejectUnknown(args, OPTIONS);
+  const overrides = new Map<string, string>();
+  for (const key of CONFIG_OVERRIDES) {
+    const v = args.options.get(key);
+    if (v !== undefined) {
+      overrides.set(key, v);
+      args.options.delete(key);
+    }
+  }
+  rejectUnknown(args, [...OPTIONS, ...CONFIG_OVERRIDES]);
   const presetName = args.options.get('preset');
   const configPath = args.options.get('config');
+  const tokenizerDir = args.options.get('tokenizer');
+  if (configPath === undefined && (overrides.size > 0 || tokenizerDir !== undefined)) {
+    throw new UsageError(`--tokenizer and --${[...overrides.keys()][0] ?? 'tokenizer'} apply to a --config file; pass --config FILE`);
+  }
+  if (tokenizerDir !== undefined && (args.options.has('corpus') || args.options.has('vocab-size'))) {
+    throw new UsageError('--corpus and --vocab-size train a tokenizer; with --tokenizer DIR the folder\'s tokenizer is used');
+  }
   if (presetName !== undefined && configPath !== undefined) {
     throw new UsageError('pass either --preset or --config, not both (--config replaces the preset)');
   }
@@ -104,7 +195,12 @@ export async function runInitModel(argv: string[]): Promise<number> {
     throw new UsageError(`unknown --preset ${JSON.stringify(presetName)}. Valid presets: ${PRESET_NAMES.join(', ')}`);
   }
   const seed = intOption(args.options.get('seed'), 'seed', 0) ?? 0;
-  const userConfig = configPath === undefined ? undefined : await readJson(configPath);
+  const fileConfig = configPath === undefined ? undefined : await readJson(configPath);
+  if (fileConfig !== undefined && (typeof fileConfig !== 'object' || fileConfig === null || Array.isArray(fileConfig))) {
+    throw new UsageError(`--config ${configPath}: config.json must be a JSON object`);
+  }
+  const userConfig = fileConfig === undefined ? undefined : applyConfigOverrides(fileConfig as Record<string, unknown>, overrides);
+  if (tokenizerDir !== undefined) return initWithRealTokenizer(out, userConfig as Record<string, unknown>, configPath as string, tokenizerDir, seed, args.flags.has('overwrite'));
   const configVocab = (userConfig as { vocab_size?: unknown } | undefined)?.vocab_size;
   const vocabSize =
     intOption(args.options.get('vocab-size'), 'vocab-size', 1) ?? (typeof configVocab === 'number' ? configVocab : DEFAULT_VOCAB_SIZE);
@@ -124,10 +220,50 @@ export async function runInitModel(argv: string[]): Promise<number> {
   const config = userConfig === undefined ? presetConfigForTokenizer(preset, tokenizer) : configFromFile(userConfig, configPath as string, tokenizer);
   // The tokenizer's model_max_length follows the model's context, as HF tokenizers of a model do.
   trained.tokenizerConfig.model_max_length = config.max_position_embeddings;
-  started = performance.now();
-  const weights = initializeWeights(config, { seed });
+  await writeRandomCheckpoint(out, config, trained.tokenizerJson, trained.tokenizerConfig, {
+    seed,
+    label: userConfig === undefined ? `preset ${preset}` : `config ${configPath}`,
+    overwrite: args.flags.has('overwrite'),
+  });
+  return 0;
+}
+
+/** --config with --tokenizer DIR: the folder's tokenizer files are copied into the checkpoint as they are. */
+async function initWithRealTokenizer(out: string, json: Record<string, unknown>, configPath: string, dir: string, seed: number, overwrite: boolean): Promise<number> {
+  let tokenizer: LoadedTokenizer;
+  try {
+    tokenizer = await loadTokenizer(dir);
+  } catch (e) {
+    throw new UsageError(`--tokenizer ${dir}: ${(e as Error).message}`);
+  }
+  let parsed: LlamaConfig;
+  try {
+    parsed = parseLlamaConfig(json);
+  } catch (e) {
+    throw new UsageError(`--config ${configPath}: ${(e as Error).message}`);
+  }
+  const config = configForRealTokenizer(parsed, tokenizer, configPath);
+  log(`tokenizer: ${tokenizer.vocabSize} ids from ${dir}`);
+  await writeRandomCheckpoint(out, config, tokenizer.tokenizerJson, tokenizer.tokenizerConfig, { seed, label: `config ${configPath}`, overwrite });
+  return 0;
+}
+
+/**
+ * Random weights for `config`, rounded to its torch_dtype (what model.safetensors stores, so the
+ * model.onnx built from them scores exactly what a reload of the folder scores), and the folder.
+ */
+async function writeRandomCheckpoint(
+  out: string,
+  config: LlamaConfig,
+  tokenizerJson: TokenizerJson,
+  tokenizerConfig: TokenizerConfig,
+  { seed, label, overwrite }: { seed: number; label: string; overwrite: boolean },
+): Promise<void> {
+  let started = performance.now();
+  const dtype = safetensorsDtypeOf(config);
+  const weights = new Map([...initializeWeights(config, { seed })].map(([name, w]) => [name, roundToDtype(w, dtype)]));
   const params = countParameters(config);
-  log(`${userConfig === undefined ? `preset ${preset}` : `config ${configPath}`}: ${(params / 1e6).toFixed(2)}M parameters, seed ${seed}, ${ms(started)}`);
+  log(`${label}: ${config.model_type ?? 'llama'}, ${(params / 1e6).toFixed(2)}M parameters, ${dtype}, seed ${seed}, ${ms(started)}`);
 
   started = performance.now();
   const onnx = buildGenerationModelFiles(config, weights);
@@ -138,19 +274,18 @@ export async function runInitModel(argv: string[]): Promise<number> {
       {
         config,
         weights,
-        tokenizerJson: trained.tokenizerJson,
-        tokenizerConfig: trained.tokenizerConfig,
+        tokenizerJson,
+        tokenizerConfig,
         onnx: onnx.model,
         ...(onnx.externalData ? { extraFiles: { [onnx.externalData.fileName]: onnx.externalData.chunks } } : {}),
       },
-      { overwrite: args.flags.has('overwrite') },
+      { overwrite },
     );
   } catch (e) {
     if (e instanceof CheckpointExistsError) throw new UsageError(`${out} already holds a checkpoint; pass --overwrite to replace it`);
     throw e;
   }
   log(`wrote ${out}`);
-  return 0;
 }
 
 async function readJson(path: string): Promise<unknown> {

@@ -204,7 +204,9 @@ function referenceInvFreq(config: LlamaGraphConfig, rope: ReturnType<typeof arch
 
 /** log softmax of one logit row, evaluated at `token`. */
 export function logSoftmaxAt(row: Float64Array, token: number): number {
-  const m = Math.max(...row);
+  // A loop, not Math.max(...row): a real vocabulary (150k+) overflows the argument stack.
+  let m = -Infinity;
+  for (const v of row) m = Math.max(m, v);
   let z = 0;
   for (const v of row) z += Math.exp(v - m);
   return (row[token] as number) - m - Math.log(z);

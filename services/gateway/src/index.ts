@@ -17,6 +17,7 @@ export * from './api/schemas.ts';
 export { hashApiKey, mintRunId, tenantSchema, apiKeyEntrySchema, tenantRunPrefix, tenantObjectKey } from './tenants.ts';
 export type { ApiKeyEntry } from './tenants.ts';
 export { runRecordSchema, summaryKey } from './runs/record.ts';
+export { isParquet, readParquetRows } from './runs/parquet.ts';
 export type { RunRecord } from './runs/record.ts';
 export { handleEvent } from './automation/handle-event.ts';
 export type { HandleEventResult } from './automation/handle-event.ts';

@@ -8,13 +8,14 @@
 // The prompts file is JSONL ({prompt} with a string or a message list, or {messages}; optional
 // prompt_id or id) or plain text with one prompt per line.
 import { randomUUID } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { chatMessageSchema, parseJsonl, parseRunConfig, toJsonl, ValidationError } from '@sppo/core';
+import { chatMessageSchema, parseJsonl, parseRunConfig, toJsonl, toValidationIssues, ValidationError, type ValidationIssue } from '@sppo/core';
 import { engineBackend, generateRows, type PromptInput } from '@sppo/generator';
 import { createParallelSamplingEngine, isSamplingError, MAX_SEED, type SamplingEngine } from '@sppo/model';
 import { z } from 'zod';
 import { parseArgs, rejectUnknown, requireOption, type ParsedArgs } from '../args.ts';
+import { readDataFile } from '../data-file.ts';
 import { UsageError } from '../errors.ts';
 
 const USAGE =
@@ -37,14 +38,26 @@ const promptRowSchema = z
     }
   });
 
-/** Reads the prompts: JSONL rows, or plain text with one prompt per non-blank line. */
+/**
+ * Reads the prompts: JSONL rows, Parquet rows (e.g. the official UCLA-AGI/data-*-sppo-iter*
+ * train.parquet: its `prompt` column, other columns ignored; rows named 0-based), or plain text
+ * with one prompt per non-blank line.
+ */
 export async function readPrompts(path: string): Promise<(PromptInput & { messages?: unknown })[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read --prompts ${path}: ${(e as Error).message}`);
+  const file = await readDataFile(path, 'prompts');
+  if (file.kind === 'parquet') {
+    if (file.rows.length === 0) throw new UsageError(`--prompts ${path} has no prompts`);
+    const issues: ValidationIssue[] = [];
+    const rows: z.infer<typeof promptRowSchema>[] = [];
+    file.rows.forEach((value, i) => {
+      const r = promptRowSchema.safeParse(value);
+      if (r.success) rows.push(r.data);
+      else for (const issue of toValidationIssues(r.error.issues, promptRowSchema)) issues.push({ ...issue, path: issue.path === '' ? `row ${i}` : `row ${i}: ${issue.path}` });
+    });
+    if (issues.length > 0) throw new UsageError(new ValidationError(`--prompts ${path}`, issues).message);
+    return rows.map(promptInputOf);
   }
+  const text = file.text;
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   if (lines.length === 0) throw new UsageError(`--prompts ${path} has no prompts`);
   const ext = extname(path).toLowerCase();
@@ -57,11 +70,13 @@ export async function readPrompts(path: string): Promise<(PromptInput & { messag
     if (e instanceof ValidationError) throw new UsageError(e.message);
     throw e;
   }
-  return rows.map((row, i) => {
-    const id = row.prompt_id ?? row.id;
-    const prompt = (row.prompt ?? row.messages) as PromptInput['prompt'];
-    return { prompt_id: id === undefined ? `p${i}` : String(id), prompt, ...(typeof prompt === 'string' ? {} : { messages: prompt }) };
-  });
+  return rows.map(promptInputOf);
+}
+
+function promptInputOf(row: z.infer<typeof promptRowSchema>, i: number): PromptInput & { messages?: unknown } {
+  const id = row.prompt_id ?? row.id;
+  const prompt = (row.prompt ?? row.messages) as PromptInput['prompt'];
+  return { prompt_id: id === undefined ? `p${i}` : String(id), prompt, ...(typeof prompt === 'string' ? {} : { messages: prompt }) };
 }
 
 function numberOption(args: ParsedArgs, name: string, fallback: number, { integer = false, min = -Infinity, max = Infinity } = {}): number {

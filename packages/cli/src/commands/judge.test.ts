@@ -7,6 +7,7 @@ import { buildTriplets, isPairTripletRow, parseJsonl, tripletRowSchema, type Tri
 import { compareAllPairs, createLengthJudge, loadPairwiseJudge, syntheticPreferencePairs } from '@sppo/model';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../errors.ts';
+import { writeParquet } from '../test-parquet.ts';
 import { runJudge } from './judge.ts';
 import { runJudgeTrain } from './judge-train.ts';
 
@@ -113,6 +114,13 @@ describe('judge', () => {
     await writeFile(officialPath, official.map((g) => JSON.stringify(g)).join('\n'));
     expect(await runJudge(['--model', 'rule:length', '--data', officialPath, '--out', join(dir, 'official-out.jsonl')])).toBe(0);
     expect(parseJsonl(await readFile(join(dir, 'official-out.jsonl'), 'utf8'), tripletRowSchema)).toEqual(expected);
+    // The same rows as Parquet (the datasets' own format: generate_k as lists of structs, probability as a list of lists).
+    const parquetPath = join(dir, 'official.parquet');
+    await writeParquet(parquetPath, official);
+    expect(await runJudge(['--model', 'rule:length', '--data', parquetPath, '--out', join(dir, 'official-pq-out.jsonl')])).toBe(0);
+    expect(parseJsonl(await readFile(join(dir, 'official-pq-out.jsonl'), 'utf8'), tripletRowSchema)).toEqual(expected);
+    await writeParquet(parquetPath, [{ prompt: 'x', rm_scores: [0, 1] }]);
+    await expect(runJudge(['--model', 'rule:length', '--data', parquetPath, '--out', join(dir, 'x.jsonl')])).rejects.toThrow(/none of its 1 row\(s\) is usable[\s\S]*row 0: no responses/);
     const plainPath = join(dir, 'plain.jsonl');
     await writeFile(plainPath, plain.map((g) => JSON.stringify(g)).join('\n'));
     expect(await runJudge(['--model', 'rule:length', '--data', plainPath, '--out', join(dir, 'plain-out.jsonl')])).toBe(0);

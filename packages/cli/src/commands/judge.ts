@@ -10,14 +10,15 @@
 // Prints the judge/* metrics as JSON.
 // --data also takes the official generated layout (prompt_id, prompt, generate_0..K-1 message lists,
 // probability, rm_scores: the UCLA-AGI/data-*-sppo-iter* datasets) and plain {prompt, responses}
-// rows (core's parseJudgeInputRow). A row without prompt_text is given to the judge as the prompt
+// rows (core's parseJudgeInputRow), as JSONL or Parquet (rows named 0-based). A row without prompt_text is given to the judge as the prompt
 // rendered by --tokenizer DIR's chat template with the generation prompt (the policy's folder, as
 // the official rank.py passes the templated prompt), or as the raw prompt without --tokenizer.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { allRowsBadMessage, SCORE_AGGREGATIONS, SELECTIONS, toJsonl, WIN_RATE_ESTIMATORS } from '@sppo/core';
 import { createRuleJudge, loadPairwiseJudge, loadTokenizer, renderGenerationPrompt, type LoadedTokenizer, type PairwiseJudge } from '@sppo/model';
-import { JUDGE_INPUT_LAYOUTS, judgeGenerations, parseGenerationShard } from '@sppo/judge';
+import { addRow, JUDGE_INPUT_LAYOUTS, judgeGenerations, parseGenerationShard, type ParsedGenerations } from '@sppo/judge';
 import { parseArgs, rejectUnknown, requireOption } from '../args.ts';
+import { readDataFile } from '../data-file.ts';
 import { UsageError } from '../errors.ts';
 
 const USAGE = './sppo judge --model DIR|rule:length|rule:rps --data generations.jsonl --out triplets.jsonl [--tokenizer POLICY_DIR] [--score_aggregation=official|direct] [--win_rate_estimator=include_self|exclude_self] [--selection=extremes|all] [--judge_max_source_tokens=N] [--judge_max_candidate_tokens=N] [--batch_size=N] [--execution_provider=cpu|cuda|webgpu]';
@@ -67,20 +68,22 @@ export async function runJudge(argv: string[]): Promise<number> {
   const maxCandidateTokens = positiveInt('judge_max_candidate_tokens', o.get('judge_max_candidate_tokens'));
   const batchSize = positiveInt('batch_size', o.get('batch_size'));
 
-  let text: string;
-  try {
-    text = await readFile(data, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read --data ${data}: ${(e as Error).message}`);
+  const file = await readDataFile(data, 'data');
+  let parsed: ParsedGenerations;
+  if (file.kind === 'jsonl') parsed = parseGenerationShard(file.text);
+  else {
+    parsed = { rows: [], lines: [], badLines: [], tooFewResponses: [] };
+    // `line` holds index + 1 so that 0 never means "no line"; `where` prints the 0-based row.
+    file.rows.forEach((row, i) => addRow(parsed, row, i + 1, i));
   }
-  const parsed = parseGenerationShard(text);
+  const where = (line: number): string => (file.kind === 'jsonl' ? `line ${line}` : `row ${line - 1}`);
   if (parsed.rows.length === 0 && parsed.badLines.length > 0) {
-    throw new UsageError(allRowsBadMessage(`--data ${data}`, parsed.badLines.map((b) => ({ where: `line ${b.line}`, message: b.message })), JUDGE_INPUT_LAYOUTS));
+    throw new UsageError(allRowsBadMessage(`--data ${data}`, parsed.badLines.map((b) => ({ where: where(b.line), message: b.message })), JUDGE_INPUT_LAYOUTS));
   }
   if (parsed.rows.length === 0 && parsed.tooFewResponses.length === 0) throw new UsageError(`--data ${data} has no rows`);
-  for (const bad of parsed.badLines) console.error(`judge: ${data} line ${bad.line} skipped: ${bad.message}`);
+  for (const bad of parsed.badLines) console.error(`judge: ${data} ${where(bad.line)} skipped: ${bad.message}`);
   if (parsed.tooFewResponses.length > 0) {
-    throw new UsageError(`${data}: prompts need K >= 2 responses to be judged; ${parsed.tooFewResponses.map((b) => `line ${b.line} has ${b.message}`).join('; ')}`);
+    throw new UsageError(`${data}: prompts need K >= 2 responses to be judged; ${parsed.tooFewResponses.map((b) => `${where(b.line)} has ${b.message}`).join('; ')}`);
   }
   const renderPrompt = await promptRenderer(o.get('tokenizer'));
   if (renderPrompt === undefined && parsed.rows.some((r) => r.prompt_text === undefined)) {

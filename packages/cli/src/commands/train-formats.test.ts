@@ -1,12 +1,15 @@
-// `./sppo train` on the official training columns alone (issue 15 part 4): prompt, chosen, rejected,
-// chosen_probs, chosen_probs_win, chosen_probs_lose, as compute_prob.py's prepare_score writes them;
-// responses, probability and rm_scores are extras that change nothing.
+// The official data files (issue 15 part 4): `./sppo train` on the official training columns alone
+// (prompt, chosen, rejected, chosen_probs, chosen_probs_win, chosen_probs_lose, as compute_prob.py's
+// prepare_score writes them; responses, probability and rm_scores are extras that change nothing),
+// in JSONL and Parquet; `./sppo generate` reading prompts from the official Parquet datasets.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCheckpoint } from '@sppo/model';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { runInitModel } from './init-model.ts';
+import { writeParquet } from '../test-parquet.ts';
+import { readPrompts } from './generate.ts';
 import { runTrain } from './train.ts';
 
 let dir: string;
@@ -40,10 +43,15 @@ it('trains on the official columns alone, to the same weights as the rows with e
   await writeFile(join(dir, 'extras.jsonl'), extras.map((r) => JSON.stringify(r)).join('\n'));
   expect(await runTrain([...common, '--triplets', join(dir, 'official.jsonl'), '--out', join(dir, 'a')])).toBe(0);
   expect(await runTrain([...common, '--triplets', join(dir, 'extras.jsonl'), '--out', join(dir, 'b')])).toBe(0);
+  // The official synthetic_data_*_score train.parquet layout: the same columns as Parquet.
+  await writeParquet(join(dir, 'official.parquet'), rows);
+  expect(await runTrain([...common, '--triplets', join(dir, 'official.parquet'), '--out', join(dir, 'pq')])).toBe(0);
   const [a, b, base] = await Promise.all([readCheckpoint(join(dir, 'a')), readCheckpoint(join(dir, 'b')), readCheckpoint(model)]);
   let moved = false;
+  const pq = await readCheckpoint(join(dir, 'pq'));
   for (const [name, w] of a.weights) {
     expect(b.weights.get(name), name).toEqual(w);
+    expect(pq.weights.get(name), name).toEqual(w);
     if (!moved && w.some((x, j) => x !== base.weights.get(name)![j])) moved = true;
   }
   expect(moved).toBe(true);
@@ -55,4 +63,17 @@ it('names every row that lacks an official column', async () => {
   const error = await runTrain(['--model', model, '--triplets', join(dir, 'bad.jsonl'), '--out', join(dir, 'c')]).catch((e: unknown) => e);
   expect((error as Error).message).toMatch(/line 2[\s\S]*chosen_probs_win/);
   expect((error as Error).message).toMatch(/line 3[\s\S]*rejected/);
+  await writeParquet(join(dir, 'bad.parquet'), [official(0), noWin]);
+  await expect(runTrain(['--model', model, '--triplets', join(dir, 'bad.parquet'), '--out', join(dir, 'c')])).rejects.toThrow(/row 1: chosen_probs_win/);
+});
+
+it('reads prompts from the official Parquet datasets (their prompt column; the other columns ignored)', async () => {
+  const path = join(dir, 'prompts.parquet');
+  await writeParquet(path, [
+    { prompt_id: 'a1', prompt: 'Say hi.', generate_0: [{ content: 'Say hi.', role: 'user' }, { content: 'hi', role: 'assistant' }], rm_scores: [0.1] },
+    { prompt_id: 'b2', prompt: 'Count.', generate_0: [{ content: 'Count.', role: 'user' }, { content: 'one', role: 'assistant' }], rm_scores: [0.2] },
+  ]);
+  expect(await readPrompts(path)).toEqual([{ prompt_id: 'a1', prompt: 'Say hi.' }, { prompt_id: 'b2', prompt: 'Count.' }]);
+  await writeParquet(path, [{ prompt: 'ok' }, { prompt_id: 'no-prompt' }]);
+  await expect(readPrompts(path)).rejects.toThrow(/row 1: prompt/);
 });

@@ -3,9 +3,12 @@
 // reference, on a triplets file as the judge writes it (ARCHITECTURE 3.3: official pair rows, or
 // selection-'all' rows with one win_rate each). --loss_type picks sppo (default), sppo_single,
 // sppo_hard, sigmoid (DPO) or ipo. Same options, progress and output as `sft`.
-import { readFile } from 'node:fs/promises';
-import { parseTripletJsonl, preparePreferenceData } from '@sppo/model';
+// The file is JSONL or Parquet, and only the official training columns are required: prompt,
+// chosen, rejected, chosen_probs, chosen_probs_win, chosen_probs_lose (core's trainingPairRowSchema),
+// so the official synthetic_data_*_score train.parquet trains as it is.
+import { parseTripletJsonl, parseTripletObjects, preparePreferenceData } from '@sppo/model';
 import { parseArgs } from '../args.ts';
+import { readDataFile } from '../data-file.ts';
 import { UsageError } from '../errors.ts';
 import { asUsage, intOption, loadBaseCheckpoint, resolveCliTrainingArgs, runTrainingCommand, takeOption, takeRequired } from './sft.ts';
 
@@ -23,11 +26,10 @@ export async function runTrain(argv: string[]): Promise<number> {
   const resolved = await resolveCliTrainingArgs(parsed);
   const out = outOption ?? `${model.replace(/[/\\]+$/, '')}-${resolved.args.loss_type}`;
   const checkpoint = await loadBaseCheckpoint(model);
-  const text = await readFile(tripletsPath, 'utf8').catch((e: Error) => {
-    throw new UsageError(`cannot read --triplets ${tripletsPath}: ${e.message}`);
-  });
+  const file = await readDataFile(tripletsPath, 'triplets');
   const prepared = asUsage(() => {
-    const rows = parseTripletJsonl(text, `--triplets ${tripletsPath}`);
+    const subject = `--triplets ${tripletsPath}`;
+    const rows = file.kind === 'jsonl' ? parseTripletJsonl(file.text, subject) : parseTripletObjects(file.rows, subject);
     return preparePreferenceData(rows, { tokenizer: checkpoint.tokenizer, args: resolved.args, ...(resolved.chatTemplate ? { chatTemplate: resolved.chatTemplate } : {}) }, (i) => `row ${i + 1}`);
   });
   try {

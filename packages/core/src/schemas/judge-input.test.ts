@@ -20,6 +20,8 @@ describe('parseJudgeInputRow', () => {
     expect(parseJudgeInputRow({ prompt: 'hi', responses: ['a', 'bb'] }, 3)).toEqual({ ok: true, row: { prompt_id: 'p3', prompt: 'hi', responses: ['a', 'bb'] } });
     // Integer ids (pandas' default index) and plain-string generate_k.
     expect(parseJudgeInputRow({ prompt_id: 12, prompt: 'hi', generate_0: 'a', generate_1: 'b' }, 0)).toEqual({ ok: true, row: { prompt_id: '12', prompt: 'hi', responses: ['a', 'b'] } });
+    // A table with rows of different K pads the missing generate_k with null.
+    expect(parseJudgeInputRow({ prompt: 'hi', generate_0: 'a', generate_1: 'b', generate_2: null }, 0)).toEqual({ ok: true, row: { prompt_id: 'p0', prompt: 'hi', responses: ['a', 'b'] } });
   });
 
   it('says what a bad row lacks', () => {

@@ -65,7 +65,9 @@ export function parseJudgeInputRow(value: unknown, index: number): JudgeInputRes
     return { ok: false, message: toValidationIssues(parsed.error.issues, rowSchema).map((i) => `${i.path || '(row)'}: ${i.message}`).join('; ') };
   }
   const row = parsed.data;
+  // A null generate_k is an absent one: a table of rows with different K pads the short ones with nulls.
   const generated = Object.keys(row)
+    .filter((key) => (row as Record<string, unknown>)[key] !== null && (row as Record<string, unknown>)[key] !== undefined)
     .map((key) => [key, GENERATE_COLUMN.exec(key)] as const)
     .filter((entry): entry is readonly [string, RegExpExecArray] => entry[1] !== null)
     .map(([key, m]) => [key, Number(m[1])] as const)

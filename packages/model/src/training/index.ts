@@ -16,7 +16,7 @@ export { formatProgressLine, summarize } from './metrics.ts';
 export type { SummaryOptions } from './metrics.ts';
 export { ADAPTER_DIR, writeTrainedCheckpoint } from './output.ts';
 export type { TrainedCheckpointInput } from './output.ts';
-export { parseJsonLines, parseTripletJsonl, preparePreferenceData, prepareSftData } from './prepare.ts';
+export { parseJsonLines, parseTripletJsonl, parseTripletObjects, preparePreferenceData, prepareSftData } from './prepare.ts';
 export type { PreparedData } from './prepare.ts';
 export { isTrainingPresetName, resolveTrainingArgs, TRAINING_PRESET_NAMES, TRAINING_PRESETS, trainingPreset } from './presets.ts';
 export type { TrainingPresetName } from './presets.ts';

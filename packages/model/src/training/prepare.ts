@@ -2,7 +2,7 @@
  * Rows -> tokenized training data in one call, for the `sft` / `train` commands and the trainer
  * service: validation of every row (rows.ts), then chat template + truncation (examples.ts).
  */
-import { parseJsonl, trainingTripletRowSchema, ValidationError, type TrainingTripletRow, type ValidationIssue } from '@sppo/core';
+import { parseJsonl, toValidationIssues, trainingTripletRowSchema, ValidationError, type TrainingTripletRow, type ValidationIssue } from '@sppo/core';
 import {
   tokenizePairExamples,
   tokenizeResponseExamples,
@@ -50,4 +50,20 @@ export function parseJsonLines(text: string, subject = 'JSONL file'): unknown[] 
  */
 export function parseTripletJsonl(text: string, subject = 'triplets file'): TrainingTripletRow[] {
   return parseJsonl(text, trainingTripletRowSchema, { subject });
+}
+
+/**
+ * Decoded triplet rows (a Parquet file's, e.g. the official synthetic_data_*_score train.parquet),
+ * every bad row reported as `row i` (0-based, like pandas' iloc).
+ */
+export function parseTripletObjects(values: readonly unknown[], subject = 'triplets file'): TrainingTripletRow[] {
+  const rows: TrainingTripletRow[] = [];
+  const issues: ValidationIssue[] = [];
+  values.forEach((value, i) => {
+    const result = trainingTripletRowSchema.safeParse(value, { reportInput: true });
+    if (result.success) rows.push(result.data);
+    else for (const issue of toValidationIssues(result.error.issues, trainingTripletRowSchema)) issues.push({ ...issue, path: issue.path === '' ? `row ${i}` : `row ${i}: ${issue.path}` });
+  });
+  if (issues.length > 0) throw new ValidationError(subject, issues);
+  return rows;
 }

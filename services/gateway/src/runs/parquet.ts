@@ -123,3 +123,35 @@ export async function readParquetPrompts(bytes: Uint8Array, { subject = 'prompt 
   if (issues.length > 0) throw new ValidationError(subject, issues);
   return out;
 }
+
+/** 64-bit integers (hyparquet's bigint) as numbers where exact, recursively through lists and structs. */
+function plain(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array) && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+/**
+ * Every row of a Parquet file as a plain object: all columns, nested lists and structs as arrays
+ * and objects (the official SPPO datasets' message lists and K x K matrices), integers as numbers.
+ * For readers that check the rows themselves (`./sppo judge --data`, `./sppo train --triplets`).
+ * Throws ValidationError (subject `subject`) for bytes that are not a readable Parquet file.
+ */
+export async function readParquetRows(bytes: Uint8Array, { subject = 'Parquet file' }: { subject?: string } = {}): Promise<Record<string, unknown>[]> {
+  const file = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+  let metadata: FileMetaData;
+  try {
+    metadata = parquetMetadata(file);
+  } catch (error) {
+    throw new ValidationError(subject, [{ path: '', message: `not a readable Parquet file (${(error as Error).message})` }]);
+  }
+  try {
+    const rows = await parquetReadObjects({ file, metadata, compressors: COMPRESSORS });
+    return rows.map((row) => plain(row) as Record<string, unknown>);
+  } catch (error) {
+    throw new ValidationError(subject, [{ path: '', message: `the Parquet data could not be decoded (${(error as Error).message}): the file is corrupt or uses an unsupported codec (supported: UNCOMPRESSED, SNAPPY, GZIP, BROTLI, LZ4, LZ4_RAW, ZSTD)` }]);
+  }
+}

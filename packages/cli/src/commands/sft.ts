@@ -1,7 +1,7 @@
 // `./sppo sft --model DIR --data FILE.jsonl --out DIR [--preset NAME] [--config FILE] [--key=value ...]`:
 // supervised fine-tuning (TRL SFTTrainer's loss: mean NLL of the response tokens) with the shared
 // training loop of packages/model (training/). Rows: {prompt, response}, {prompt, completion} or
-// {messages}. Training arguments resolve as: schema defaults < --preset < --config < --key=value
+// {messages}, in JSONL or Parquet. Training arguments resolve as: schema defaults < --preset < --config < --key=value
 // (TRL names: --learning_rate=1e-3 --num_train_epochs=2 --per_device_train_batch_size=8 ...).
 // One progress line per step on stderr; the checkpoint (with training_args.json and metrics.json)
 // goes to --out, `_COMPLETE` last.
@@ -25,6 +25,7 @@ import {
 } from '@sppo/model';
 import { parse as parseYaml } from 'yaml';
 import { parseArgs, type ParsedArgs } from '../args.ts';
+import { readDataFile } from '../data-file.ts';
 import { UsageError } from '../errors.ts';
 
 const USAGE = './sppo sft --model DIR --data FILE.jsonl --out DIR [--preset official|official-18|tiny] [--config FILE] [--state-dir DIR] [--threads N] [--overwrite] [--key=value ...]';
@@ -205,12 +206,11 @@ export async function runSft(argv: string[]): Promise<number> {
   const threads = intOption(takeOption(parsed, 'threads'), 'threads', 1);
   const resolved = await resolveCliTrainingArgs(parsed);
   const checkpoint = await loadBaseCheckpoint(model);
-  const text = await readFile(dataPath, 'utf8').catch((e: Error) => {
-    throw new UsageError(`cannot read --data ${dataPath}: ${e.message}`);
-  });
+  const file = await readDataFile(dataPath, 'data');
   const prepared = asUsage(() => {
-    const rows = parseJsonLines(text, `--data ${dataPath}`);
-    return prepareSftData(rows, { tokenizer: checkpoint.tokenizer, args: resolved.args, ...(resolved.chatTemplate ? { chatTemplate: resolved.chatTemplate } : {}) });
+    const rows = file.kind === 'jsonl' ? parseJsonLines(file.text, `--data ${dataPath}`) : file.rows;
+    const where = file.kind === 'parquet' ? (i: number) => `row ${i}` : undefined;
+    return prepareSftData(rows, { tokenizer: checkpoint.tokenizer, args: resolved.args, ...(resolved.chatTemplate ? { chatTemplate: resolved.chatTemplate } : {}) }, where);
   });
   await runTrainingCommand({ name: 'sft', checkpoint, prepared, resolved, out, stateDir, threads, overwrite: parsed.flags.has('overwrite'), provenance: { task: 'sft', model_name_or_path: model, data: dataPath } });
   return 0;

@@ -1,7 +1,8 @@
 // The official data files (issue 15 part 4): `./sppo train` on the official training columns alone
 // (prompt, chosen, rejected, chosen_probs, chosen_probs_win, chosen_probs_lose, as compute_prob.py's
 // prepare_score writes them; responses, probability and rm_scores are extras that change nothing),
-// in JSONL and Parquet; `./sppo generate` reading prompts from the official Parquet datasets.
+// in JSONL and Parquet; `./sppo generate` reading prompts from the official Parquet datasets;
+// `./sppo sft` on Parquet.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { runInitModel } from './init-model.ts';
 import { writeParquet } from '../test-parquet.ts';
 import { readPrompts } from './generate.ts';
+import { runSft } from './sft.ts';
 import { runTrain } from './train.ts';
 
 let dir: string;
@@ -77,3 +79,12 @@ it('reads prompts from the official Parquet datasets (their prompt column; the o
   await writeParquet(path, [{ prompt: 'ok' }, { prompt_id: 'no-prompt' }]);
   await expect(readPrompts(path)).rejects.toThrow(/row 1: prompt/);
 });
+
+it('fine-tunes (sft) from a Parquet file of {prompt, completion} rows, naming bad rows 0-based', async () => {
+  const path = join(dir, 'sft.parquet');
+  await writeParquet(path, [0, 1, 2, 3].map((i) => ({ prompt: `Question ${i}: name a colour.`, completion: 'Blue.' })));
+  expect(await runSft(['--model', model, '--data', path, '--out', join(dir, 'sft'), '--preset=tiny', '--num_train_epochs=1', '--per_device_train_batch_size=2'])).toBe(0);
+  expect((await readCheckpoint(join(dir, 'sft'))).config.hidden_size).toBe(64);
+  await writeParquet(path, [{ prompt: 'Q', completion: 'A' }, { prompt: 'Q' }]);
+  await expect(runSft(['--model', model, '--data', path, '--out', join(dir, 'sft2')])).rejects.toThrow(/row 1/);
+}, 60_000);

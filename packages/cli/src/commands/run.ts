@@ -72,10 +72,11 @@ async function follow(api: ApiClient, base: string, runId: string, intervalMs: n
       console.error(`sppo run: GET /v1/runs/${runId} answered HTTP ${response.status}: ${errorText(error, response.status)}`);
       return 1;
     }
+    // The evaluation table's new rows first, so the last one precedes the "completed" line.
+    printNewEvalRows(view.evaluation.table, printedEval);
     const line = describe(view);
     if (line !== last) console.log(`${new Date().toISOString()} ${line}`);
     last = line;
-    printNewEvalRows(view.evaluation.table, printedEval);
     if (view.status === 'completed') return 0;
     if (view.status === 'failed' || view.status === 'cancelled') {
       if (view.status_reason) console.error(`run ${runId} ${view.status}: ${view.status_reason}`);

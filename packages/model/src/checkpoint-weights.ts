@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LlamaConfig } from './config.ts';
 import { numel, parameterSpecs } from './parameters.ts';
-import { readSafetensors, writeSafetensors, type SafetensorsTensor, type WritableDtype } from './safetensors.ts';
+import { readSafetensors, roundToDtype, writeSafetensors, type SafetensorsTensor, type WritableDtype } from './safetensors.ts';
 
 /**
  * The safetensors dtype a config's weights are written in: its torch_dtype (the source checkpoint's
@@ -16,6 +16,20 @@ export function safetensorsDtypeOf(config: Pick<LlamaConfig, 'torch_dtype'>): Wr
   if (config.torch_dtype === 'bfloat16') return 'BF16';
   if (config.torch_dtype === 'float16') return 'F16';
   return 'F32';
+}
+
+/**
+ * The weights as the config's torch_dtype stores them (the same arrays for float32): what a reload
+ * of the written model.safetensors gives, so a model.onnx built from these scores exactly what the
+ * folder's safetensors score.
+ */
+export function roundWeightsToDtype<T extends Float32Array | Float64Array>(
+  config: Pick<LlamaConfig, 'torch_dtype'>,
+  weights: ReadonlyMap<string, T>,
+): Map<string, T | Float32Array> {
+  const dtype = safetensorsDtypeOf(config);
+  if (dtype === 'F32') return new Map(weights);
+  return new Map([...weights].map(([name, w]) => [name, roundToDtype(w instanceof Float32Array ? w : Float32Array.from(w), dtype)]));
 }
 
 /** The config's parameters as one safetensors file in its torch_dtype, in parameterSpecs order. */

@@ -63,7 +63,7 @@ export type {
 } from './checkpoint.ts';
 export { defaultGenerationConfig } from './generation-config.ts';
 export type { GenerationConfig, GenerationConfigOptions } from './generation-config.ts';
-export { readCheckpointWeights, safetensorsDtypeOf, serializeWeights } from './checkpoint-weights.ts';
+export { readCheckpointWeights, roundWeightsToDtype, safetensorsDtypeOf, serializeWeights } from './checkpoint-weights.ts';
 export type { CheckpointWeights } from './checkpoint-weights.ts';
 export { bucketLength, collateSequences, tokenizeRow, truncatePromptAndResponses } from './tokenize.ts';
 export type {

@@ -13,7 +13,7 @@ import {
   buildGenerationModelFiles,
   endOfTurnToken,
   loadTokenizer,
-  roundToDtype,
+  roundWeightsToDtype,
   safetensorsDtypeOf,
   CheckpointExistsError,
   countParameters,
@@ -261,7 +261,7 @@ async function writeRandomCheckpoint(
 ): Promise<void> {
   let started = performance.now();
   const dtype = safetensorsDtypeOf(config);
-  const weights = new Map([...initializeWeights(config, { seed })].map(([name, w]) => [name, roundToDtype(w, dtype)]));
+  const weights = roundWeightsToDtype(config, initializeWeights(config, { seed }));
   const params = countParameters(config);
   log(`${label}: ${config.model_type ?? 'llama'}, ${(params / 1e6).toFixed(2)}M parameters, ${dtype}, seed ${seed}, ${ms(started)}`);
 

@@ -27,8 +27,9 @@ import { parse as parseYaml } from 'yaml';
 import { parseArgs, type ParsedArgs } from '../args.ts';
 import { readDataFile } from '../data-file.ts';
 import { UsageError } from '../errors.ts';
+import { takeTorchDtype, withTorchDtype } from './torch-dtype.ts';
 
-const USAGE = './sppo sft --model DIR --data FILE.jsonl --out DIR [--preset official|official-18|tiny] [--config FILE] [--state-dir DIR] [--threads N] [--overwrite] [--key=value ...]';
+const USAGE = './sppo sft --model DIR --data FILE.jsonl --out DIR [--preset official|official-18|tiny] [--config FILE] [--state-dir DIR] [--threads N] [--torch_dtype float32|bfloat16|float16] [--overwrite] [--key=value ...]';
 /** Options of the command itself; every other --key=value is a training override. */
 export const TRAINING_COMMAND_OPTIONS = ['model', 'out', 'config', 'preset', 'state-dir', 'threads'];
 
@@ -204,14 +205,15 @@ export async function runSft(argv: string[]): Promise<number> {
   const out = takeRequired(parsed, 'out', USAGE);
   const stateDir = takeOption(parsed, 'state-dir');
   const threads = intOption(takeOption(parsed, 'threads'), 'threads', 1);
+  const torchDtype = takeTorchDtype(parsed);
   const resolved = await resolveCliTrainingArgs(parsed);
-  const checkpoint = await loadBaseCheckpoint(model);
+  const checkpoint = withTorchDtype(await loadBaseCheckpoint(model), torchDtype);
   const file = await readDataFile(dataPath, 'data');
   const prepared = asUsage(() => {
     const rows = file.kind === 'jsonl' ? parseJsonLines(file.text, `--data ${dataPath}`) : file.rows;
     const where = file.kind === 'parquet' ? (i: number) => `row ${i}` : undefined;
     return prepareSftData(rows, { tokenizer: checkpoint.tokenizer, args: resolved.args, ...(resolved.chatTemplate ? { chatTemplate: resolved.chatTemplate } : {}) }, where);
   });
-  await runTrainingCommand({ name: 'sft', checkpoint, prepared, resolved, out, stateDir, threads, overwrite: parsed.flags.has('overwrite'), provenance: { task: 'sft', model_name_or_path: model, data: dataPath } });
+  await runTrainingCommand({ name: 'sft', checkpoint, prepared, resolved, out, stateDir, threads, overwrite: parsed.flags.has('overwrite'), provenance: { task: 'sft', model_name_or_path: model, data: dataPath, ...(torchDtype ? { torch_dtype: torchDtype } : {}) } });
   return 0;
 }

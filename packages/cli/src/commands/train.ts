@@ -11,9 +11,10 @@ import { parseArgs } from '../args.ts';
 import { readDataFile } from '../data-file.ts';
 import { UsageError } from '../errors.ts';
 import { asUsage, intOption, loadBaseCheckpoint, resolveCliTrainingArgs, runTrainingCommand, takeOption, takeRequired } from './sft.ts';
+import { takeTorchDtype, withTorchDtype } from './torch-dtype.ts';
 
 const USAGE =
-  './sppo train --model DIR --triplets FILE.jsonl [--out DIR] [--preset official|official-18|tiny] [--config FILE] [--state-dir DIR] [--threads N] [--overwrite] [--key=value ...]';
+  './sppo train --model DIR --triplets FILE.jsonl [--out DIR] [--preset official|official-18|tiny] [--config FILE] [--state-dir DIR] [--threads N] [--torch_dtype float32|bfloat16|float16] [--overwrite] [--key=value ...]';
 
 export async function runTrain(argv: string[]): Promise<number> {
   const parsed = parseArgs(argv, { flagNames: ['overwrite'] });
@@ -23,9 +24,10 @@ export async function runTrain(argv: string[]): Promise<number> {
   const outOption = takeOption(parsed, 'out');
   const stateDir = takeOption(parsed, 'state-dir');
   const threads = intOption(takeOption(parsed, 'threads'), 'threads', 1);
+  const torchDtype = takeTorchDtype(parsed);
   const resolved = await resolveCliTrainingArgs(parsed);
   const out = outOption ?? `${model.replace(/[/\\]+$/, '')}-${resolved.args.loss_type}`;
-  const checkpoint = await loadBaseCheckpoint(model);
+  const checkpoint = withTorchDtype(await loadBaseCheckpoint(model), torchDtype);
   const file = await readDataFile(tripletsPath, 'triplets');
   const prepared = asUsage(() => {
     const subject = `--triplets ${tripletsPath}`;
@@ -33,7 +35,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     return preparePreferenceData(rows, { tokenizer: checkpoint.tokenizer, args: resolved.args, ...(resolved.chatTemplate ? { chatTemplate: resolved.chatTemplate } : {}) }, (i) => `row ${i + 1}`);
   });
   try {
-    await runTrainingCommand({ name: 'train', checkpoint, prepared, resolved, out, stateDir, threads, overwrite: parsed.flags.has('overwrite'), provenance: { task: 'train', model_name_or_path: model, triplets: tripletsPath } });
+    await runTrainingCommand({ name: 'train', checkpoint, prepared, resolved, out, stateDir, threads, overwrite: parsed.flags.has('overwrite'), provenance: { task: 'train', model_name_or_path: model, triplets: tripletsPath, ...(torchDtype ? { torch_dtype: torchDtype } : {}) } });
   } catch (e) {
     // A loss type that cannot use these rows (e.g. sigmoid on selection-'all' rows) is the user's to fix.
     if (e instanceof Error && /per-response rows/.test(e.message)) throw new UsageError(e.message);

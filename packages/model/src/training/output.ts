@@ -4,6 +4,7 @@
  * model.onnx_data for big models), training_args.json (the resolved config) and metrics.json
  * (per-step log history + summary), `_COMPLETE` last (packages/model's writeCheckpoint).
  */
+import { roundWeightsToDtype } from '../checkpoint-weights.ts';
 import { writeCheckpoint, type Checkpoint, type CompleteMarker } from '../checkpoint.ts';
 import { buildGenerationModelFiles } from '../graphs/generation.ts';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
@@ -33,8 +34,11 @@ export interface TrainedCheckpointInput {
   adapter?: { spec: LoraSpec; weights: LoraWeights; baseModelNameOrPath?: string };
 }
 
-export async function writeTrainedCheckpoint(dir: string, { base, weights, trainingArgs, logHistory, summary, overwrite = false, adapter }: TrainedCheckpointInput): Promise<CompleteMarker> {
-  const onnx = buildGenerationModelFiles(base.config, new Map(weights));
+export async function writeTrainedCheckpoint(dir: string, { base, weights: trained, trainingArgs, logHistory, summary, overwrite = false, adapter }: TrainedCheckpointInput): Promise<CompleteMarker> {
+  // The next checkpoint keeps the config's torch_dtype (a bf16 base gives a bf16 checkpoint):
+  // model.onnx is built from the same rounded weights that model.safetensors stores.
+  const weights = roundWeightsToDtype(base.config, trained);
+  const onnx = buildGenerationModelFiles(base.config, weights);
   const adapterFiles = adapter
     ? Object.fromEntries(
         Object.entries(writePeftAdapter(base.config as LlamaGraphConfig, adapter.spec, adapter.weights, { baseModelNameOrPath: adapter.baseModelNameOrPath ?? null })).map(([name, bytes]) => [`${ADAPTER_DIR}/${name}`, bytes]),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { llamaConfigToJson, parseLlamaConfig } from './config.ts';
-import { architectureOf, ropeSpec } from './llama/architecture.ts';
+import { architectureOf, ropeOfLayer, ropeSpec } from './llama/architecture.ts';
 import { countParameters, parameterNames, parameterSpecs } from './parameters.ts';
 import { presetConfig, presetConfigForTokenizer } from './presets.ts';
 import { syntheticCorpus } from './synthetic-corpus.ts';
@@ -91,7 +91,7 @@ describe('parseLlamaConfig', () => {
     expect(message).toContain('vocab_size must be a positive integer');
     expect(message).toMatch(/\(5 problem\(s\)\)/);
     expect(() => parseLlamaConfig({ ...HF_CONFIG, model_type: 'phi3' })).toThrow(
-      'model_type is "phi3"; supported: "llama", "mistral", "qwen2", "qwen3", "gemma2"',
+      'model_type is "phi3"; supported: "llama", "mistral", "qwen2", "qwen3", "gemma2", "gemma3_text"',
     );
     expect(() => parseLlamaConfig({ ...HF_CONFIG, rope_scaling: { rope_type: 'yarn', factor: 4, short_factor: [1] } })).toThrow(
       'rope_scaling.short_factor is not supported for rope_type "yarn"',
@@ -190,6 +190,7 @@ describe('published config.json files (fixtures/configs)', () => {
       ['Llama-3.2-1B-Instruct', 1_235_814_400],
       ['Mistral-7B-Instruct-v0.2', 7_241_732_096],
       ['gemma-2-9b-it', 9_241_705_984],
+      ['gemma-3-1b-it', 999_885_952],
     ] as const) {
       expect(countParameters(parseLlamaConfig(fixture(name))), name).toBe(count);
     }
@@ -212,7 +213,13 @@ describe('published config.json files (fixtures/configs)', () => {
     // MistralConfig's default window applies when the key is absent.
     const { sliding_window: _w, ...noWindow } = fixture('Mistral-7B-Instruct-v0.2');
     expect(architectureOf(parseLlamaConfig(noWindow)).layerWindows[0]).toBe(4096);
-    for (const name of ['Qwen2.5-0.5B-Instruct', 'Qwen3-0.6B', 'Llama-3.2-1B-Instruct', 'Mistral-7B-Instruct-v0.2', 'gemma-2-9b-it']) {
+    const gemma3 = architectureOf(parseLlamaConfig(fixture('gemma-3-1b-it')));
+    // Five sliding layers (window 512, local base 10000) then one full layer (rope_theta 1e6).
+    expect(gemma3.layerWindows.slice(0, 7)).toEqual([512, 512, 512, 512, 512, null, 512]);
+    expect(gemma3).toMatchObject({ qkNorm: true, normAddsOne: true, attentionSoftcap: null, finalLogitSoftcap: null });
+    expect(ropeOfLayer(gemma3, 0).invFreq[1]).toBeCloseTo(1 / 10000 ** (2 / 256), 15);
+    expect(ropeOfLayer(gemma3, 5).invFreq[1]).toBeCloseTo(1 / 1e6 ** (2 / 256), 15);
+    for (const name of ['Qwen2.5-0.5B-Instruct', 'Qwen3-0.6B', 'Llama-3.2-1B-Instruct', 'Mistral-7B-Instruct-v0.2', 'gemma-2-9b-it', 'gemma-3-1b-it']) {
       const c = parseLlamaConfig(fixture(name));
       const json = llamaConfigToJson(c);
       expect(json.architectures, name).toEqual(fixture(name).architectures);

@@ -1,6 +1,6 @@
 /**
  * The policy's `config.json` for the decoder families one model definition covers (llama,
- * mistral, qwen2, qwen3, gemma2): HF transformers' configuration classes
+ * mistral, qwen2, qwen3, gemma2, gemma3_text): HF transformers' configuration classes
  * (models/<family>/configuration_<family>.py) with HF's field names and each family's defaults
  * for absent keys, so a checkpoint written by HF loads here and ours loads there.
  *
@@ -11,8 +11,8 @@
  */
 
 /** The decoder families one model definition covers (llama/architecture.ts has their switches). */
-export type ModelType = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gemma2';
-export const MODEL_TYPES: readonly ModelType[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma2'];
+export type ModelType = 'llama' | 'mistral' | 'qwen2' | 'qwen3' | 'gemma2' | 'gemma3_text';
+export const MODEL_TYPES: readonly ModelType[] = ['llama', 'mistral', 'qwen2', 'qwen3', 'gemma2', 'gemma3_text'];
 
 /** HF `rope_scaling` (modeling_rope_utils.py) for the rope types the graphs implement. */
 export interface RopeScaling {
@@ -72,9 +72,13 @@ export interface LlamaConfig {
   layer_types?: LayerType[];
   /** gemma2: scores are scaled by query_pre_attn_scalar^-0.5. */
   query_pre_attn_scalar?: number;
-  /** gemma2: cap * tanh(x / cap) on attention scores and on the final logits (null: off). */
+  /** gemma2 (default 50 / 30), gemma3_text (default off): cap * tanh(x / cap) on attention scores and on the final logits (null: off). */
   attn_logit_softcapping?: number | null;
   final_logit_softcapping?: number | null;
+  /** gemma3_text: the sliding layers' RoPE base (default rope type); rope_theta (+ rope_scaling) is the full layers'. */
+  rope_local_base_freq?: number;
+  /** gemma3_text: every n-th layer is full attention, the others sliding (layer_types overrides it). */
+  sliding_window_pattern?: number;
 }
 
 /** The transformers release whose config format we write (any 4.4x+ reads it). */
@@ -102,6 +106,7 @@ const FAMILIES: Record<ModelType, FamilyDefaults> = {
   qwen2: { architecture: 'Qwen2ForCausalLM', rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 32768, tie_word_embeddings: false, bos_token_id: undefined, eos_token_id: undefined, hidden_act: 'silu', sliding_window: 4096 },
   qwen3: { architecture: 'Qwen3ForCausalLM', rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 32768, tie_word_embeddings: false, bos_token_id: undefined, eos_token_id: undefined, head_dim: 128, hidden_act: 'silu', sliding_window: 4096 },
   gemma2: { architecture: 'Gemma2ForCausalLM', rms_norm_eps: 1e-6, rope_theta: 10000, max_position_embeddings: 8192, tie_word_embeddings: true, bos_token_id: 2, eos_token_id: 1, pad_token_id: 0, head_dim: 256, hidden_act: 'gelu_pytorch_tanh', sliding_window: 4096 },
+  gemma3_text: { architecture: 'Gemma3ForCausalLM', rms_norm_eps: 1e-6, rope_theta: 1_000_000, max_position_embeddings: 131_072, tie_word_embeddings: true, bos_token_id: 2, eos_token_id: 1, pad_token_id: 0, head_dim: 256, hidden_act: 'gelu_pytorch_tanh', sliding_window: 4096 },
 };
 
 /** Defaults shared by every family. */
@@ -279,7 +284,8 @@ export function parseLlamaConfig(json: unknown): LlamaConfig {
   refuse('partial_rotary_factor', [1], 'RoPE on part of head_dim is not implemented');
 
   // Gemma2Config names it hidden_activation (its config.json also carries hidden_act).
-  const act = (modelType === 'gemma2' ? (c.hidden_activation ?? c.hidden_act) : c.hidden_act) ?? family.hidden_act;
+  const gemma = modelType === 'gemma2' || modelType === 'gemma3_text';
+  const act = (gemma ? (c.hidden_activation ?? c.hidden_act) : c.hidden_act) ?? family.hidden_act;
   if (!ACTIVATIONS.includes(act as (typeof ACTIVATIONS)[number])) {
     problems.push(`hidden_act ${JSON.stringify(act)} is not supported; valid values: ${ACTIVATIONS.map((a) => JSON.stringify(a)).join(', ')}`);
   }
@@ -387,10 +393,15 @@ function parseAttentionPattern(
     config.use_sliding_window = read.bool('use_sliding_window', false);
     config.max_window_layers = read.positiveInt('max_window_layers', 28);
   }
-  if (modelType === 'gemma2') {
+  if (modelType === 'gemma2' || modelType === 'gemma3_text') {
+    const gemma2 = modelType === 'gemma2';
     config.query_pre_attn_scalar = read.optionalPositive('query_pre_attn_scalar', 256) ?? 256;
-    config.attn_logit_softcapping = read.optionalPositive('attn_logit_softcapping', 50.0);
-    config.final_logit_softcapping = read.optionalPositive('final_logit_softcapping', 30.0);
+    config.attn_logit_softcapping = read.optionalPositive('attn_logit_softcapping', gemma2 ? 50.0 : null);
+    config.final_logit_softcapping = read.optionalPositive('final_logit_softcapping', gemma2 ? 30.0 : null);
+  }
+  if (modelType === 'gemma3_text') {
+    config.rope_local_base_freq = read.optionalPositive('rope_local_base_freq', 10_000) ?? 10_000;
+    config.sliding_window_pattern = read.positiveInt('sliding_window_pattern', 6);
   }
   if (c.layer_types !== undefined && c.layer_types !== null) {
     const lt = c.layer_types;
@@ -449,12 +460,16 @@ export function llamaConfigToJson(config: LlamaConfig): Record<string, unknown> 
     out.use_sliding_window = config.use_sliding_window ?? false;
     out.max_window_layers = config.max_window_layers ?? config.num_hidden_layers;
   }
-  if (modelType === 'gemma2') {
+  if (modelType === 'gemma2' || modelType === 'gemma3_text') {
     out.hidden_activation = act;
     out.query_pre_attn_scalar = config.query_pre_attn_scalar ?? config.head_dim;
     out.attn_logit_softcapping = config.attn_logit_softcapping ?? null;
     out.final_logit_softcapping = config.final_logit_softcapping ?? null;
     out.cache_implementation = 'hybrid';
+  }
+  if (modelType === 'gemma3_text') {
+    out.rope_local_base_freq = config.rope_local_base_freq ?? 10_000;
+    out.sliding_window_pattern = config.sliding_window_pattern ?? 6;
   }
   if (config.layer_types !== undefined) out.layer_types = [...config.layer_types];
   return out;

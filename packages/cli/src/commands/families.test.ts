@@ -4,8 +4,8 @@
  * at run time): init-model -> score -> generate -> train (SFT and SPPO) -> the new checkpoint keeps
  * the family, its layout and its dtype, reloads, and scores like the float64 reference.
  *
- * By default llama, mistral and qwen3 run (~40 s on 2 cores); SPPO_E2E_FAMILIES=all adds qwen2 and
- * gemma2 (~80 s more: Gemma-3's 262k-id, 33 MB tokenizer is parsed and copied at every step). Their
+ * By default llama, mistral and qwen3 run (~40 s on 2 cores); SPPO_E2E_FAMILIES=all adds qwen2,
+ * gemma2 and gemma3_text (~2 min more: Gemma-3's 262k-id, 33 MB tokenizer is parsed and copied at every step). Their
  * maths is checked on every run by packages/model graphs/families*.test.ts.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -38,6 +38,8 @@ const FAMILIES = [
   { family: 'mistral', config: 'Mistral-7B-Instruct-v0.2', tokenizer: 'llama2', extra: ['--sliding_window=5'], dtype: 'BF16', always: true },
   // Gemma-3's tokenizer (262145 ids) with Gemma-2's config: a larger vocabulary, and its own special ids.
   { family: 'gemma2', config: 'gemma-2-9b-it', tokenizer: 'gemma3', extra: ['--sliding_window=5', '--vocab_size=262145', '--query_pre_attn_scalar=8'], dtype: 'F32', always: false },
+  // Gemma-3-1b-it's text config with its own tokenizer family (one id more than its 262144).
+  { family: 'gemma3_text', config: 'gemma-3-1b-it', tokenizer: 'gemma3', extra: ['--sliding_window=5', '--vocab_size=262145', '--query_pre_attn_scalar=8'], dtype: 'BF16', always: false },
 ] as const;
 
 let dir: string;

@@ -9,7 +9,7 @@
  * scaled rotary frequencies.
  */
 import type { Dim, GraphBuilder, Tensor } from '@sppo/autodiff';
-import { architectureOf, type Activation, type Architecture } from '../llama/architecture.ts';
+import { architectureOf, ropeOfLayer, type Activation, type Architecture, type RopeSpec } from '../llama/architecture.ts';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
 import { headDim, parameterShapes } from '../llama/params.ts';
 import { ATTENTION_MASK_VALUE } from '../llama/reference.ts';
@@ -146,9 +146,9 @@ function rotateHalf(g: GraphBuilder, x: Tensor, hd: number): Tensor {
  * by ratio^(-2i / (d - 2)), ratio from the longest position of this run, as HF's
  * dynamic_rope_update recomputes it from max(position_ids) + 1.
  */
-function rotaryTables(g: GraphBuilder, config: LlamaGraphConfig, arch: Architecture, positionIds: Tensor): { cos: Tensor; sin: Tensor } {
+function rotaryTables(g: GraphBuilder, config: LlamaGraphConfig, rope: RopeSpec, positionIds: Tensor): { cos: Tensor; sin: Tensor } {
   const hd = headDim(config);
-  const { invFreq, attentionFactor, dynamic } = arch.rope;
+  const { invFreq, attentionFactor, dynamic } = rope;
   const pos = g.unsqueeze(g.cast(positionIds, g.floatType), [2]); // [B, T, 1]
   let inv = g.constant(invFreq, [hd / 2]);
   if (dynamic !== null) {
@@ -232,8 +232,14 @@ export function llamaDecoder(g: GraphBuilder, config: LlamaGraphConfig, p: Param
   const nKv = config.num_key_value_heads;
   const eps = config.rms_norm_eps;
   const norm = (x: Tensor, name: string): Tensor => rmsNorm(g, x, param(p, `${name}.weight`), eps, arch.normAddsOne);
-  const { cos, sin } = rotaryTables(g, config, arch, inputs.positionIds);
-  const rope = (x: Tensor): Tensor => g.add(g.mul(x, cos), g.mul(rotateHalf(g, x, hd), sin));
+  // One cos/sin pair per distinct rope (gemma3_text: the sliding layers' local base and the full layers').
+  const tables = new Map<RopeSpec, { cos: Tensor; sin: Tensor }>();
+  const ropeFor = (spec: RopeSpec): ((x: Tensor) => Tensor) => {
+    let t = tables.get(spec);
+    if (t === undefined) tables.set(spec, (t = rotaryTables(g, config, spec, inputs.positionIds)));
+    const { cos, sin } = t;
+    return (x: Tensor): Tensor => g.add(g.mul(x, cos), g.mul(rotateHalf(g, x, hd), sin));
+  };
   // One additive mask per distinct window (full attention, and each sliding window used).
   const masks = new Map<number | null, Tensor>();
   const maskFor = (window: number | null): Tensor => {
@@ -247,6 +253,7 @@ export function llamaDecoder(g: GraphBuilder, config: LlamaGraphConfig, p: Param
   const presents: LayerCache[] = [];
   for (let l = 0; l < config.num_hidden_layers; l++) {
     const pre = `model.layers.${l}`;
+    const rope = ropeFor(ropeOfLayer(arch, l));
     const h = norm(x, `${pre}.input_layernorm`);
     const proj = (name: string): Tensor => projection(g, p, h, `${pre}.self_attn.${name}`);
     // qwen3: RMSNorm over head_dim of each head, before RoPE.

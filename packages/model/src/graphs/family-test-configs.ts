@@ -71,5 +71,18 @@ export const FAMILY_CONFIGS: Record<string, LlamaConfig> = {
     final_logit_softcapping: 3,
     sliding_window: 3,
   }),
+  'gemma3_text, (1 + w) q/k norms, local and global rope bases, linear scaling on full layers, window pattern 2': parseLlamaConfig({
+    ...BASE,
+    model_type: 'gemma3_text',
+    tie_word_embeddings: true,
+    head_dim: 6,
+    query_pre_attn_scalar: 5,
+    rope_theta: 100000,
+    rope_local_base_freq: 50,
+    rope_scaling: { rope_type: 'linear', factor: 4 },
+    sliding_window: 3,
+    sliding_window_pattern: 2,
+    final_logit_softcapping: 4,
+  }),
 };
 

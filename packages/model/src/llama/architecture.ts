@@ -17,6 +17,10 @@
  *   after the MLP as well as before each; gelu_pytorch_tanh; scores scaled by
  *   query_pre_attn_scalar^-0.5 and soft-capped (cap * tanh(s / cap)); final logits soft-capped;
  *   sliding window on the even layers (layer_types "sliding_attention" when (i + 1) % 2).
+ * - gemma3_text: gemma2's norms, embedding scale, activation and attention scale, plus q/k norms
+ *   ((1 + w), like its other norms); soft-caps off by default; every sliding_window_pattern-th
+ *   layer full, the others sliding; sliding layers rotate with rope_local_base_freq (default rope),
+ *   full layers with rope_theta and rope_scaling (Gemma3TextModel's rotary_emb_local / rotary_emb).
  */
 import type { LlamaGraphConfig, ModelType, RopeScaling } from './config-types.ts';
 
@@ -48,7 +52,15 @@ export interface Architecture {
   finalLogitSoftcap: number | null;
   /** Per layer: the sliding window W (a query at index i sees keys i - W < j <= i), or null. */
   layerWindows: (number | null)[];
+  /** The full-attention layers' rotary frequencies (every layer's, unless ropeLocal is set). */
   rope: RopeSpec;
+  /** gemma3_text: the sliding layers' own rotary frequencies, or null. */
+  ropeLocal: RopeSpec | null;
+}
+
+/** The rotary frequencies layer `l` uses. */
+export function ropeOfLayer(arch: Architecture, l: number): RopeSpec {
+  return arch.ropeLocal !== null && (arch.layerWindows[l] ?? null) !== null ? arch.ropeLocal : arch.rope;
 }
 
 export interface RopeSpec {
@@ -153,6 +165,10 @@ function layerWindows(config: LlamaGraphConfig, modelType: ModelType): (number |
     }
     case 'gemma2':
       return Array.from({ length: n }, (_, i) => ((i + 1) % 2 === 1 ? w : null));
+    case 'gemma3_text': {
+      const pattern = config.sliding_window_pattern ?? 6;
+      return Array.from({ length: n }, (_, i) => ((i + 1) % pattern !== 0 ? w : null));
+    }
     case 'llama':
       return new Array<number | null>(n).fill(null);
   }
@@ -161,14 +177,14 @@ function layerWindows(config: LlamaGraphConfig, modelType: ModelType): (number |
 /** The switches of a config (absent family fields take HF's defaults for the family). */
 export function architectureOf(config: LlamaGraphConfig): Architecture {
   const modelType = config.model_type ?? 'llama';
-  const gemma = modelType === 'gemma2';
+  const gemma = modelType === 'gemma2' || modelType === 'gemma3_text';
   const bias = config.attention_bias;
   return {
     modelType,
     qkvBias: modelType === 'qwen2' ? true : bias,
     oBias: modelType === 'qwen2' ? false : bias,
     mlpBias: config.mlp_bias ?? false,
-    qkNorm: modelType === 'qwen3',
+    qkNorm: modelType === 'qwen3' || modelType === 'gemma3_text',
     normAddsOne: gemma,
     sandwichNorms: gemma,
     embeddingScale: gemma ? Math.sqrt(config.hidden_size) : 1,
@@ -178,5 +194,9 @@ export function architectureOf(config: LlamaGraphConfig): Architecture {
     finalLogitSoftcap: config.final_logit_softcapping ?? null,
     layerWindows: layerWindows(config, modelType),
     rope: ropeSpec(config),
+    ropeLocal:
+      modelType === 'gemma3_text'
+        ? ropeSpec({ head_dim: config.head_dim, rope_theta: config.rope_local_base_freq ?? 10_000 })
+        : null,
   };
 }

@@ -36,5 +36,7 @@ export type LlamaGraphConfig = Pick<
       | 'query_pre_attn_scalar'
       | 'attn_logit_softcapping'
       | 'final_logit_softcapping'
+      | 'rope_local_base_freq'
+      | 'sliding_window_pattern'
     >
   >;

@@ -1,12 +1,12 @@
 /**
  * A plain-JS float64 forward of the supported <Family>ForCausalLM models, written from HF's
- * modeling_llama.py, modeling_mistral.py, modeling_qwen2.py, modeling_qwen3.py and
- * modeling_gemma2.py, as an independent check of the ONNX graphs (which are built through
+ * modeling_llama.py, modeling_mistral.py, modeling_qwen2.py, modeling_qwen3.py,
+ * modeling_gemma2.py and modeling_gemma3.py (text), as an independent check of the ONNX graphs (which are built through
  * autodiff, not from this code). It reads the same switches (architecture.ts) but computes
  * everything itself, per token and per head. O(T^2) and unoptimised on purpose: it exists to be
  * obviously right on tiny configs.
  */
-import { architectureOf } from './architecture.ts';
+import { architectureOf, ropeOfLayer } from './architecture.ts';
 import type { LlamaGraphConfig } from './config-types.ts';
 import { headDim, type LlamaWeights } from './params.ts';
 
@@ -115,7 +115,7 @@ export function referenceLogits(config: LlamaGraphConfig, weights: LlamaWeights,
   const norm = (x: Float64Array, n: number, d: number, name: string): Float64Array =>
     rmsNorm(x, n, d, param(weights, `${name}.weight`), eps, arch.normAddsOne);
   const embed = param(weights, 'model.embed_tokens.weight');
-  const invFreq = referenceInvFreq(config, arch.rope, Math.max(...positions.flat()));
+  const maxPosition = Math.max(...positions.flat());
   const head = config.tie_word_embeddings ? embed : param(weights, 'lm_head.weight');
 
   return inputIds.map((ids, b) => {
@@ -129,6 +129,8 @@ export function referenceLogits(config: LlamaGraphConfig, weights: LlamaWeights,
     for (let l = 0; l < config.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
       const window = arch.layerWindows[l] ?? null;
+      const layerRope = ropeOfLayer(arch, l);
+      const invFreq = referenceInvFreq(config, layerRope, maxPosition);
       const h = norm(x, T, H, `${p}.input_layernorm`);
       const q = linear(h, T, H, param(weights, `${p}.self_attn.q_proj.weight`), nH * hd, bias(`${p}.self_attn.q_proj.bias`, arch.qkvBias));
       const k = linear(h, T, H, param(weights, `${p}.self_attn.k_proj.weight`), nKv * hd, bias(`${p}.self_attn.k_proj.bias`, arch.qkvBias));
@@ -137,8 +139,8 @@ export function referenceLogits(config: LlamaGraphConfig, weights: LlamaWeights,
       const qn = arch.qkNorm ? norm(q, T * nH, hd, `${p}.self_attn.q_norm`) : q;
       const kn = arch.qkNorm ? norm(k, T * nKv, hd, `${p}.self_attn.k_norm`) : k;
       for (let t = 0; t < T; t++) {
-        for (let j = 0; j < nH; j++) rope(qn, t * nH * hd + j * hd, hd, rowPos[t] as number, invFreq, arch.rope.attentionFactor);
-        for (let j = 0; j < nKv; j++) rope(kn, t * nKv * hd + j * hd, hd, rowPos[t] as number, invFreq, arch.rope.attentionFactor);
+        for (let j = 0; j < nH; j++) rope(qn, t * nH * hd + j * hd, hd, rowPos[t] as number, invFreq, layerRope.attentionFactor);
+        for (let j = 0; j < nKv; j++) rope(kn, t * nKv * hd + j * hd, hd, rowPos[t] as number, invFreq, layerRope.attentionFactor);
       }
       const attn = new Float64Array(T * nH * hd);
       const scale = arch.attentionScale;

@@ -10,11 +10,11 @@ import {
   writeCheckpoint,
   type CheckpointInput,
 } from './checkpoint.ts';
-import { llamaConfigToJson } from './config.ts';
+import { llamaConfigToJson, parseLlamaConfig } from './config.ts';
 import { initializeWeights } from './init.ts';
 import { parameterSpecs } from './parameters.ts';
 import { presetConfig } from './presets.ts';
-import { readSafetensors, writeSafetensors } from './safetensors.ts';
+import { readSafetensors, roundToDtype, writeSafetensors } from './safetensors.ts';
 import { syntheticCorpus } from './synthetic-corpus.ts';
 import { trainBpeTokenizer } from './tokenizer-train.ts';
 
@@ -150,6 +150,44 @@ describe('checkpoint folder', () => {
     expect(ck.tokenizer.chatTemplate).toBe('{{ messages[0].content }}');
     expect(ck.generationConfig).toBeUndefined();
     expect(ck.files).toContain('README.md');
+  });
+
+  it('every family: an HF folder with sharded BF16 / F16 weights loads under HF names, and is written back in its dtype', async () => {
+    const shrink = { vocab_size: 320, hidden_size: 16, intermediate_size: 24, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1, head_dim: 8, bos_token_id: 0, eos_token_id: 1, pad_token_id: 2 };
+    const families = [
+      ['qwen2', { model_type: 'qwen2', torch_dtype: 'bfloat16', use_sliding_window: false }, 'BF16'],
+      ['qwen3', { model_type: 'qwen3', torch_dtype: 'bfloat16' }, 'BF16'],
+      ['mistral', { model_type: 'mistral', torch_dtype: 'float16', sliding_window: 8 }, 'F16'],
+      ['gemma2', { model_type: 'gemma2', torch_dtype: 'bfloat16' }, 'BF16'],
+      ['gemma3_text', { model_type: 'gemma3_text', torch_dtype: 'bfloat16' }, 'BF16'],
+      ['llama', { model_type: 'llama', torch_dtype: 'float16', mlp_bias: true, rope_scaling: { rope_type: 'yarn', factor: 2 } }, 'F16'],
+    ] as const;
+    for (const [family, fields, dtype] of families) {
+      const cfg = parseLlamaConfig({ ...shrink, ...fields });
+      const w = initializeWeights(cfg, { seed: 4 });
+      const names = parameterSpecs(cfg).map((p) => p.name);
+      const dir = join(root, `hf-${family}`);
+      await writeCheckpoint(dir, { config: cfg, weights: w, tokenizerJson, tokenizerConfig });
+      // As HF save_pretrained shards it: two files and an index, no _COMPLETE.
+      await unlink(join(dir, COMPLETE_MARKER));
+      await unlink(join(dir, 'model.safetensors'));
+      const half = Math.floor(names.length / 2);
+      const spec = new Map(parameterSpecs(cfg).map((p) => [p.name, p.shape]));
+      const shard = (list: string[]): Uint8Array => writeSafetensors(list.map((n) => [n, { shape: spec.get(n) as number[], data: w.get(n) as Float32Array }]), undefined, dtype);
+      await writeFile(join(dir, 'model-00001-of-00002.safetensors'), shard(names.slice(0, half)));
+      await writeFile(join(dir, 'model-00002-of-00002.safetensors'), shard(names.slice(half)));
+      await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify({ weight_map: Object.fromEntries(names.map((n, i) => [n, `model-0000${i < half ? 1 : 2}-of-00002.safetensors`])) }));
+      const ck = await readCheckpoint(dir, { requireComplete: false });
+      expect(ck.config, family).toEqual(cfg);
+      expect([...ck.weights.keys()], family).toEqual(names);
+      for (const n of names) expect(ck.weights.get(n), `${family} ${n}`).toEqual(roundToDtype(w.get(n) as Float32Array, dtype));
+      // Written back: the same dtype, the same values.
+      const again = join(root, `hf-${family}-again`);
+      await writeCheckpoint(again, { config: ck.config, weights: ck.weights, tokenizerJson, tokenizerConfig });
+      const back = readSafetensors(await readFile(join(again, 'model.safetensors')));
+      expect(new Set(back.dtypes.values()), family).toEqual(new Set([dtype]));
+      for (const n of names) expect(back.tensors.get(n)?.data, `${family} ${n}`).toEqual(ck.weights.get(n));
+    }
   });
 
   it('names weights that do not match config.json', async () => {

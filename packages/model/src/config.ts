@@ -392,6 +392,8 @@ function parseAttentionPattern(
   if (modelType === 'qwen2' || modelType === 'qwen3') {
     config.use_sliding_window = read.bool('use_sliding_window', false);
     config.max_window_layers = read.positiveInt('max_window_layers', 28);
+    // Qwen2Config / Qwen3Config: `self.sliding_window = sliding_window if use_sliding_window else None`.
+    if (!config.use_sliding_window) config.sliding_window = null;
   }
   if (modelType === 'gemma2' || modelType === 'gemma3_text') {
     const gemma2 = modelType === 'gemma2';

@@ -1,12 +1,15 @@
 /**
  * Every supported family (and every rope type) on a tiny config, through the one decoder:
  * - the float64 log-prob graph (2) equals the plain float64 reference (llama/reference.ts);
+ * - the training graphs' SFT and every preference loss equal packages/core's references computed
+ *   from the reference's log-probs;
  * - the float32 log-prob graph (2) equals the KV-cache decoder (1) run token by token;
  * - the whole-model gradient equals central finite differences in float64;
  * - the family's switches really change the output (a test that cannot pass by ignoring them).
  * Sliding windows are smaller than the sequences, soft-caps small enough to bend the scores.
  */
-import { checkGradients, type DType, type GraphBuilder, type Tensor } from '@sppo/autodiff';
+import { checkGradients, createGraph, type DType, type GraphBuilder, type Tensor } from '@sppo/autodiff';
+import { batchPreferenceLossReference, type PreferenceExample } from '@sppo/core';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { parseLlamaConfig, type LlamaConfig } from '../config.ts';
@@ -15,9 +18,10 @@ import { architectureOf } from '../llama/architecture.ts';
 import { parameterShapes } from '../llama/params.ts';
 import { positionIdsFromMask, referenceSequenceLogps } from '../llama/reference.ts';
 import { buildGenerationModel } from './generation.ts';
-import { sftLoss } from './losses.ts';
-import { buildLogprobGraph, type TokenBatch } from './sequence-logps.ts';
-import { int64, maxAbsDiff, padBatch, paramFeeds, randomRows, randomWeights, roundToFloat32, runModel, toFloat32, values, type PaddedBatch } from './test-utils.ts';
+import { declareParams } from './decoder.ts';
+import { PREFERENCE_LOSS_TYPES, preferenceLoss, sftLoss } from './losses.ts';
+import { buildLogprobGraph, declareTokenBatch, type TokenBatch } from './sequence-logps.ts';
+import { floats, int64, maxAbsDiff, padBatch, paramFeeds, randomRows, randomWeights, roundToFloat32, runModel, toFloat32, values, type PaddedBatch } from './test-utils.ts';
 
 /** Rows of different lengths, longer than the windows and than the dynamic rope's max positions. */
 const LENGTHS: [number, number][] = [[2, 6], [4, 3], [1, 5]];
@@ -105,6 +109,51 @@ describe('model families: one decoder, every switch', () => {
         const full = await graphLogps(cfg, w32, batch, 'float32');
         const cached = dynamic ? await cachedLogpsShort(cfg, w32, batch) : await cachedLogps(cfg, w32, batch, 3);
         full.forEach((v, i) => expect(Math.abs(v - (cached[i] as number))).toBeLessThan(3e-5 * Math.max(1, Math.abs(v))));
+      });
+
+      it('training graphs: SFT and every preference loss = packages/core references on the float64 reference log-probs', async () => {
+        // 2 pairs: rows 0-1 chosen, rows 2-3 rejected (TRL's concatenated batch), left padded.
+        const batch = padBatch(randomRows(cfg.vocab_size, [[3, 5], [2, 4], [3, 3], [2, 6]], 37), T, { side: 'left' });
+        const ref = referenceSequenceLogps(cfg, weights, batch);
+        const policy = ref.logps;
+        const refChosen = [(policy[0] as number) - 0.7, (policy[1] as number) + 0.4];
+        const refRejected = [(policy[2] as number) + 0.3, (policy[3] as number) - 0.9];
+        const probs = { chosen_probs: [0.87, 0.62], chosen_probs_win: [0.67, 0.58], chosen_probs_lose: [0.27, 0.44] };
+        const examples: PreferenceExample[] = [0, 1].map((i) => ({
+          policyChosenLogp: policy[i] as number,
+          policyRejectedLogp: policy[i + 2] as number,
+          referenceChosenLogp: refChosen[i] as number,
+          referenceRejectedLogp: refRejected[i] as number,
+          chosenProbs: probs.chosen_probs[i] as number,
+          chosenProbsWin: probs.chosen_probs_win[i] as number,
+          chosenProbsLose: probs.chosen_probs_lose[i] as number,
+        }));
+        const g = createGraph({ name: 'family_losses', floatType: 'float64' });
+        const p = declareParams(g, cfg);
+        const tb = declareTokenBatch(g, 4, T);
+        const input = (name: string): Tensor => g.input(name, [2], 'float64');
+        const extras = {
+          referenceChosenLogps: input('reference_chosen_logps'),
+          referenceRejectedLogps: input('reference_rejected_logps'),
+          chosenProbs: input('chosen_probs'),
+          chosenProbsWin: input('chosen_probs_win'),
+          chosenProbsLose: input('chosen_probs_lose'),
+        };
+        g.output('sft', sftLoss(g, cfg, p, tb).loss);
+        for (const lossType of PREFERENCE_LOSS_TYPES) g.output(lossType, preferenceLoss(g, cfg, p, tb, extras, { lossType, beta: 0.1 }).loss);
+        const out = await runModel(g.toModel(), {
+          ...paramFeeds(cfg, weights, 'float64'),
+          input_ids: int64(batch.inputIds),
+          attention_mask: int64(batch.attentionMask),
+          response_mask: int64(batch.responseMask),
+          reference_chosen_logps: floats(refChosen, 'float64'),
+          reference_rejected_logps: floats(refRejected, 'float64'),
+          ...Object.fromEntries(Object.entries(probs).map(([k, v]) => [k, floats(v, 'float64')])),
+        });
+        const close = (got: number, want: number): void => expect(Math.abs(got - want)).toBeLessThan(1e-9 * Math.max(1, Math.abs(want)));
+        // SFT: mean negative log-likelihood over every response token of the batch.
+        close(values(out.sft)[0] as number, -policy.reduce((a, b) => a + b, 0) / ref.counts.reduce((a, b) => a + b, 0));
+        for (const lossType of PREFERENCE_LOSS_TYPES) close(values(out[lossType])[0] as number, batchPreferenceLossReference(lossType, examples, { beta: 0.1 }));
       });
 
       it('whole-model gradient = central finite differences (float64)', async () => {

@@ -96,6 +96,9 @@ describe('parseLlamaConfig', () => {
     expect(() => parseLlamaConfig({ ...HF_CONFIG, rope_scaling: { rope_type: 'yarn', factor: 4, short_factor: [1] } })).toThrow(
       'rope_scaling.short_factor is not supported for rope_type "yarn"',
     );
+    expect(() => parseLlamaConfig({ ...HF_CONFIG, model_type: 'gemma3_text', architectures: ['Gemma3ForCausalLM'], use_bidirectional_attention: true })).toThrow(
+      /use_bidirectional_attention true is not supported/,
+    );
     expect(() => parseLlamaConfig({ ...HF_CONFIG, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(
       'rope_scaling.original_max_position_embeddings is required for rope_type "llama3"',
     );

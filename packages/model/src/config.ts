@@ -282,6 +282,7 @@ export function parseLlamaConfig(json: unknown): LlamaConfig {
   }
   if (c.rope_scaling !== undefined && c.rope_scaling !== null) rope_scaling = parseRopeScaling(c.rope_scaling, 'rope_scaling', problems);
   refuse('partial_rotary_factor', [1], 'RoPE on part of head_dim is not implemented');
+  refuse('use_bidirectional_attention', [false], 'bidirectional attention (an embedding model) is not a causal decoder');
 
   // Gemma2Config names it hidden_activation (its config.json also carries hidden_act).
   const gemma = modelType === 'gemma2' || modelType === 'gemma3_text';

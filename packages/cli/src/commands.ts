@@ -27,7 +27,7 @@ export const commands: Command[] = [
   { name: 'demo', summary: 'run a real multi-round SPPO run on the embedded task and print the report (--keep: then leave it up with the dashboard)', run: runDemoCommand },
   { name: 'up', summary: 'start the emulator, the gateway (API + dashboard) and one worker of each service on loopback', run: runUp },
   { name: 'run', summary: 'submit a run recipe (YAML) to a gateway and follow it to the end', run: runRun },
-  { name: 'init-model', summary: 'write a random-init Llama-family checkpoint folder', run: runInitModel },
+  { name: 'init-model', summary: 'write a random-init checkpoint folder (a preset, or a published config.json of any supported family)', run: runInitModel },
   { name: 'score', summary: 'summed log-probabilities of responses under a checkpoint', run: runScore },
   { name: 'generate', summary: 'sample K responses per prompt from a checkpoint', run: runGenerate },
   { name: 'sft', summary: 'supervised fine-tuning of a checkpoint on prompt/response rows', run: runSft },

@@ -126,6 +126,11 @@ describe('init-model', () => {
     await expect(runInitModel(['--out', join(dir, 'z'), '--config', published, '--tokenizer', llama2, ...shrink, '--head_dim=7'])).rejects.toThrow(
       /head_dim must be even/,
     );
+    // Without --out the folder is named after the config file, in the working directory.
+    const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', main, 'init-model', '--config', published, '--tokenizer', llama2, '--vocab_size=600', ...shrink], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect((await readCheckpoint(join(dir, 'gemma-2-9b-it'))).config.model_type).toBe('gemma2');
   });
 
   it('runs as a command through main.ts (no wrapper), exit 0, progress on stderr', () => {

@@ -9,6 +9,7 @@
 // a real shape for tests: --num_hidden_layers=2 --hidden_size=64 ...). Deterministic: the same
 // options give the same bytes.
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import {
   buildGenerationModelFiles,
   endOfTurnToken,
@@ -37,7 +38,7 @@ import { parseArgs, rejectUnknown, requireOption } from '../args.ts';
 import { UsageError } from '../errors.ts';
 
 const USAGE =
-  './sppo init-model --out DIR [--preset tiny|small] [--config FILE [--tokenizer DIR] [--<config key>=VALUE ...]] [--seed N] ' +
+  './sppo init-model (--out DIR [--preset tiny|small] | --config FILE [--tokenizer DIR] [--<config key>=VALUE ...] [--out DIR]) [--seed N] ' +
   '[--vocab-size N] [--corpus FILE] [--overwrite]';
 const OPTIONS = ['out', 'preset', 'config', 'tokenizer', 'seed', 'vocab-size', 'corpus'];
 /**
@@ -168,7 +169,10 @@ function configForRealTokenizer(parsed: LlamaConfig, tokenizer: LoadedTokenizer,
 export async function runInitModel(argv: string[]): Promise<number> {
   const args = parseArgs(argv, { flagNames: ['overwrite'] });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(args.positionals[0])}. Usage: ${USAGE}`);
-  const out = requireOption(args, 'out', USAGE);
+  // --out defaults, with --config, to a folder named after the config file (Qwen3-0.6B.json -> ./Qwen3-0.6B).
+  const configOption = args.options.get('config');
+  const out = args.options.has('out') || configOption === undefined ? requireOption(args, 'out', USAGE) : basename(configOption).replace(/\.json$/i, '');
+  args.options.delete('out');
   const overrides = new Map<string, string>();
   for (const key of CONFIG_OVERRIDES) {
     const v = args.options.get(key);

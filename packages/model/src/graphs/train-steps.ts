@@ -75,7 +75,8 @@ function stepOptions(o: TrainStepCommon, name: string) {
     optimizer: o.optimizer,
     ...(o.maxGradNorm !== undefined ? { maxGradNorm: o.maxGradNorm } : {}),
     ...(trainable ? { params: trainable } : {}),
-    ...(o.lora?.baseDtype === 'bfloat16' ? { held: bf16BaseNames(o.config) } : {}),
+    // A bf16 base: its bit tensors are held by the stepper; opset 26 for BitCast (the fast decode).
+    ...(o.lora?.baseDtype === 'bfloat16' ? { held: bf16BaseNames(o.config), opset: 26 } : {}),
   };
 }
 

@@ -185,7 +185,7 @@ describe('a bf16 base held as bits', () => {
     const names = loraParameterShapes(loraTargets(cfg, spec), spec.r);
     const adapterFeeds = tensorFeeds(adapter, names, 'float32');
     const f32 = buildGradientStep(preferenceLossBuild({ ...common, lora: spec }), { accumulate: false, params: names.map((n) => n.name) });
-    const bf16 = buildGradientStep(preferenceLossBuild({ ...common, lora: { ...spec, baseDtype: 'bfloat16' } }), { accumulate: false, params: names.map((n) => n.name), held: bf16BaseNames(cfg) });
+    const bf16 = buildGradientStep(preferenceLossBuild({ ...common, lora: { ...spec, baseDtype: 'bfloat16' } }), { accumulate: false, params: names.map((n) => n.name), held: bf16BaseNames(cfg), opset: 26 });
     expect(bf16.frozen.filter((f) => f.dtype === 'uint16').map((f) => f.name)).toEqual(bf16BaseNames(cfg));
     expect(bf16BaseNames(cfg)).toHaveLength(7 * cfg.num_hidden_layers);
     const bits = Object.fromEntries(

@@ -84,8 +84,8 @@ export function responseSppoLossBuild({ config, batchSize, sequenceLength, beta,
   };
 }
 
-/** A bf16 LoRA base's bit tensors: held by the stepper like frozen params. */
-const heldOf = (o: GraphBucketOptions): { held?: string[] } => (o.lora?.baseDtype === 'bfloat16' ? { held: bf16BaseNames(o.config) } : {});
+/** A bf16 LoRA base's bit tensors: held by the stepper like frozen params; opset 26 for BitCast (the fast decode). */
+const heldOf = (o: GraphBucketOptions): { held?: string[]; opset?: number } => (o.lora?.baseDtype === 'bfloat16' ? { held: bf16BaseNames(o.config), opset: 26 } : {});
 
 export interface StepGraphOptions {
   config: LlamaGraphConfig;

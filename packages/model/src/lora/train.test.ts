@@ -94,4 +94,18 @@ describe('trainPolicy with use_peft', () => {
     expect(worst).toBeLessThan(1e-4);
     expect(bits.logHistory.map((e) => e.loss)).toEqual(f32.logHistory.map((e) => expect.closeTo(e.loss, 4)));
   });
+
+  it('with gradient accumulation: micro-batch gradients and the optimizer touch the adapter only', async () => {
+    const accumulated = { ...args, num_train_epochs: 1, per_device_train_batch_size: 1, gradient_accumulation_steps: 2 };
+    const fused = { ...args, num_train_epochs: 1 };
+    const a = await trainPolicy({ config: model.config, weights: model.weights, data, args: accumulated, padId, thread: 'main' });
+    const b = await trainPolicy({ config: model.config, weights: model.weights, data, args: fused, padId, thread: 'main' });
+    expect(a.plan.trainSteps).toBe(b.plan.trainSteps);
+    for (const [name, w] of model.weights) if (!/\.(q_proj|v_proj|down_proj)\.weight$/.test(name)) expect(a.weights.get(name)).toBe(w);
+    // Two micro-batches of 1 pair make the same update as one batch of 2 (float32 round-off).
+    for (const [name, w] of b.adapter!.weights) {
+      const v = a.adapter!.weights.get(name)!;
+      for (let i = 0; i < w.length; i++) expect(Math.abs(w[i]! - v[i]!), name).toBeLessThan(2e-5);
+    }
+  });
 });

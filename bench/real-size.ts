@@ -5,7 +5,9 @@
 // - score: our scorer (packages/model scoring/, the logprob graph, what `./sppo score` runs) against
 //   @huggingface/transformers 4.3 running the checkpoint's model.onnx forward on the same padded
 //   batch (log-probs of the response tokens from its logits); scored tokens/s, and the largest
-//   difference of the two sides' log-probs (a check that both compute the same model).
+//   difference of the two sides' log-probs (a check that both compute the same model). Ours pads
+//   the batch to its power-of-two bucket as `./sppo score` does; `exact_width` is ours on the
+//   peer's own [B, T].
 // - generate: our sampling engine (one replica per core, the service default) against
 //   transformers.js `generate` on the same model.onnx, K = 5 samples of one prompt, temperature 0.7
 //   / top_p 0.9, EOS ignored so both generate the same number of tokens; generated tokens/s.
@@ -19,7 +21,16 @@ import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { countParameters, createParallelSamplingEngine, createSequenceScorer, defaultReplicas, readCheckpoint, type SequenceInput } from '@sppo/model';
+import {
+  bucketLength,
+  countParameters,
+  createParallelSamplingEngine,
+  createSequenceScorer,
+  DEFAULT_SCORE_BUCKET,
+  defaultReplicas,
+  readCheckpoint,
+  type SequenceInput,
+} from '@sppo/model';
 
 const repo = fileURLToPath(new URL('../', import.meta.url));
 const CONFIG = join(repo, 'packages/model/fixtures/configs/Qwen2.5-0.5B-Instruct.json');
@@ -29,7 +40,7 @@ const SCORE_ROWS = 4;
 const SAMPLING = { temperature: 0.7, topP: 0.9 };
 const REPEATS = 2;
 
-type Task = 'score' | 'generate';
+type Task = 'score' | 'score-exact' | 'generate';
 type Engine = 'ours' | 'peer';
 
 interface ChildResult {
@@ -90,11 +101,14 @@ function padRows(rows: SequenceInput[], padId: number): { ids: BigInt64Array; ma
 
 async function child(task: Task, engine: Engine, dir: string, work: Work): Promise<ChildResult> {
   const started = performance.now();
-  if (task === 'score') {
+  if (task === 'score' || task === 'score-exact') {
     const scored = work.score.reduce((n, r) => n + r.responseIds.length, 0);
     if (engine === 'ours') {
       const ck = await readCheckpoint(dir);
-      const scorer = await createSequenceScorer({ config: ck.config, weights: ck.weights, padId: work.padId, batchSize: work.score.length });
+      // 'score' pads the batch to the default power-of-two bucket, as ./sppo score does; 'score-exact'
+      // to the batch's own length, the same [B, T] the peer runs.
+      const bucket = task === 'score-exact' ? { bucket: { multiple: 1 } } : {};
+      const scorer = await createSequenceScorer({ config: ck.config, weights: ck.weights, padId: work.padId, batchSize: work.score.length, ...bucket });
       const load_ms = performance.now() - started;
       let logps: number[] = [];
       const { ms } = await timedRuns(async () => {
@@ -208,6 +222,8 @@ async function main(): Promise<void> {
     {
       const peer = run('score', 'peer');
       const ours = run('score', 'ours');
+      const exact = run('score-exact', 'ours');
+      const width = Math.max(...work.score.map((r) => r.promptIds.length + r.responseIds.length));
       const diff = Math.max(...(ours.logps ?? []).map((v, i) => Math.abs(v - ((peer.logps ?? [])[i] as number))));
       rows.push({
         case: `score ${SCORE_ROWS} rows (${work.score.map((r) => r.promptIds.length + r.responseIds.length).join(', ')} tokens), Qwen2.5-0.5B shape, float32`,
@@ -222,6 +238,10 @@ async function main(): Promise<void> {
         peer_peak_rss_mb: peer.peak_rss_mb,
         our_peak_rss_mb: ours.peak_rss_mb,
         speedup: +(peer.ms / ours.ms).toFixed(2),
+        batch_width: width,
+        our_bucket_width: bucketLength(width, DEFAULT_SCORE_BUCKET),
+        our_exact_width_tokens_per_s: +(exact.tokens / (exact.ms / 1000)).toFixed(1),
+        exact_width_speedup: +(peer.ms / exact.ms).toFixed(2),
         max_logprob_diff: +diff.toPrecision(3),
       });
     }

@@ -8,7 +8,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { AutoTokenizer, env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderChat, splitPromptAndResponse, templateAlwaysAddsGenerationPrompt } from './chat-template.ts';
 import { writeCheckpoint } from './checkpoint.ts';
@@ -175,6 +176,31 @@ describe('Llama-2 / Mistral (SentencePiece, no template)', () => {
     expect(row.promptIds.filter((id) => id === 1)).toHaveLength(1);
     expect(row.responseIds[0]!.at(-1)).toBe(2);
   });
+});
+
+describe('against transformers.js (the HF JS port) on the same files', () => {
+  it('renders every conversation as apply_chat_template does, and encodes it to the same ids', async () => {
+    env.allowRemoteModels = false;
+    const conversations = [
+      [{ role: 'user', content: 'Hi' }],
+      [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: ' What is 2+2? ' }],
+      [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }],
+      [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }, { role: 'user', content: 'Name a colour.\n\nOne word.' }],
+    ];
+    for (const name of ['llama3', 'qwen3', 'gemma3'] as const) {
+      const t = tok[name];
+      env.localModelPath = `${dirname(folderOf(name))}/`;
+      const hf = await AutoTokenizer.from_pretrained(basename(folderOf(name)));
+      for (const messages of conversations) {
+        for (const addGenerationPrompt of messages.at(-1)!.role === 'user' ? [true, false] : [false]) {
+          const ours = renderChat(t.chatTemplate!, messages, { ...vars(t), addGenerationPrompt });
+          const theirs = hf.apply_chat_template(messages, { tokenize: false, add_generation_prompt: addGenerationPrompt }) as string;
+          expect(ours, `${name} ${JSON.stringify(messages)} ${addGenerationPrompt}`).toBe(theirs);
+          expect(t.encode(ours, { addSpecialTokens: false }), name).toEqual(hf.encode(theirs, { add_special_tokens: false }));
+        }
+      }
+    }
+  }, 60_000);
 });
 
 describe('the PairRM source text', () => {

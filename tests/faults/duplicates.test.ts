@@ -1,6 +1,7 @@
 /**
  * At-least-once delivery (issue 10, part 1; ARCHITECTURE 3.5, 3.6): every message type delivered
- * twice and events out of order, against real worker processes.
+ * twice and events out of order, against real worker processes. The run evaluates every round
+ * (issue 21: eval_holdout), so the evaluation's units and events are duplicated and reordered too.
  * - During a 2-round run, each service's fault proxy delivers every SQS message it sends twice
  *   (generate, judge and train tasks from the events worker; checkpoint.ready from the trainer),
  *   and the generator's and judge's events are acknowledged at once but delivered late, twice, with
@@ -9,24 +10,29 @@
  * - After it completes, every task and every event of the run is delivered again, in reverse order:
  *   nothing in the bucket may change by a single byte.
  * Expected: one row per prompt, each unit's work started once (duplicates are skipped), one
- * manifest per round, no round skipped, every checkpoint matching its `_COMPLETE` record.
+ * manifest per round, no round skipped, every checkpoint matching its `_COMPLETE` record; each
+ * checkpoint's evaluation samples made once and each round's judgments once, one row each.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { checkpointFileKey, manifestKey, type RunEvent, type Task } from '@sppo/core';
+import { checkpointFileKey, evalManifestKey, manifestKey, type RunEvent, type Task } from '@sppo/core';
 import { diffSnapshots, seededRandom, snapshotBucket } from '../helpers/bucket.ts';
 import { sha256 } from '../helpers/fault-proxy.ts';
 import { checkpointProblems } from '../helpers/checkpoints.ts';
+import { auditEvaluation } from '../helpers/eval-audit.ts';
 import { reportFigures } from '../helpers/figures.ts';
-import { auditRun, createRun, fastRunConfig, rowDefects, waitForRun } from '../helpers/runs.ts';
+import { auditRun, createRun, fastRunConfig, rowDefects, testPrompts, waitForRun } from '../helpers/runs.ts';
 import { startSystem, type System } from '../helpers/system.ts';
 import { uploadTinyModel } from '../helpers/tiny-model.ts';
 
 const ROUNDS = 2;
 const SHARDS = 2;
+/** Held-out evaluation prompts: one eval shard (prompts_per_shard 2), checkpoints 0, 1 and 2 sampled. */
+const HOLDOUT = 2;
+const EVAL_SHARDS = 1;
 let system: System;
 let model: string;
 let runId: string;
-const figures = { messages_duplicated: 0, events_reordered: 0, redeliveries_after_completion: 0, rows_lost: 0, rows_duplicated: 0, units_started_twice: 0, manifest_rewrites: 0, checkpoints_lost: 0, bytes_changed: 0 };
+const figures = { eval_units: 0, messages_duplicated: 0, events_reordered: 0, redeliveries_after_completion: 0, rows_lost: 0, rows_duplicated: 0, units_started_twice: 0, manifest_rewrites: 0, checkpoints_lost: 0, bytes_changed: 0 };
 
 beforeAll(async () => {
   system = await startSystem({ visibilitySeconds: 3, maxReceiveCount: 5 });
@@ -54,7 +60,7 @@ test('every message delivered twice, events out of order: one row per prompt, ea
     );
   }
 
-  runId = await createRun(system, fastRunConfig({ model, prompts: 4, promptsPerShard: 2, rounds: ROUNDS }));
+  runId = await createRun(system, fastRunConfig({ model, prompts: 4, promptsPerShard: 2, rounds: ROUNDS, extra: { eval_holdout: HOLDOUT, prompts: testPrompts(4 * ROUNDS + HOLDOUT) } }));
   await system.queues.events.send({ type: 'run.created', run_id: runId });
   figures.messages_duplicated += 1;
   // Checkpoint 2 torn in advance: all of a checkpoint's files, no _COMPLETE. Never to be used as is.
@@ -88,20 +94,35 @@ test('every message delivered twice, events out of order: one row per prompt, ea
   const gen = started('generate.started', (j) => `${j.round}/${j.shard}`);
   const judged = started('judge.done', (j) => `${j.round}/${j.shard}`);
   const trained = started('train.started', (j) => `${j.round}`);
-  const twice = [...gen, ...judged, ...trained].filter(([, n]) => n > 1);
+  const evalGen = started('eval_generate.started', (j) => `eval:${j.policy}/${j.shard}`);
+  const evalJudged = started('eval_judge.done', (j) => `eval:${j.round}/${j.shard}`);
+  figures.eval_units += evalGen.size + evalJudged.size;
+  const twice = [...gen, ...judged, ...trained, ...evalGen, ...evalJudged].filter(([, n]) => n > 1);
   figures.units_started_twice += twice.length;
-  expect({ generate: gen.size, judge: judged.size, train: trained.size, twice }).toEqual({ generate: ROUNDS * SHARDS, judge: ROUNDS * SHARDS, train: ROUNDS, twice: [] });
+  expect({ generate: gen.size, judge: judged.size, train: trained.size, eval_generate: evalGen.size, eval_judge: evalJudged.size, twice }).toEqual({
+    generate: ROUNDS * SHARDS,
+    judge: ROUNDS * SHARDS,
+    train: ROUNDS,
+    eval_generate: (ROUNDS + 1) * EVAL_SHARDS, // checkpoints 0..ROUNDS, pi_0's and pi_1's shared by both rounds
+    eval_judge: ROUNDS * EVAL_SHARDS,
+    twice: [],
+  });
+  const evalAudit = await auditEvaluation(system.objects, runId, [0, 1]);
+  figures.rows_lost += evalAudit.lost;
+  figures.rows_duplicated += evalAudit.duplicated;
+  expect(evalAudit).toEqual({ metricsWritten: ROUNDS, lost: 0, duplicated: 0, details: [] });
   // The duplicates did arrive and were skipped (not merely never delivered).
   expect(processes.events('generate.already_done').length + processes.events('judge.already_done').length).toBeGreaterThan(0);
   // Each round started once: its manifest key written by the events worker only, and when two
   // duplicate events race (core's documented, harmless race) the rewrite carries the same bytes.
   const manifestPuts = proxies.events.requests.filter((r) => r.method === 'PUT' && r.key !== undefined && /\/_manifest\.json$/.test(r.key));
-  expect([...new Set(manifestPuts.map((r) => r.key))].sort()).toEqual(Array.from({ length: ROUNDS }, (_, t) => manifestKey(runId, t)).sort());
+  const manifests = Array.from({ length: ROUNDS }, (_, t) => [manifestKey(runId, t), evalManifestKey(runId, t)]).flat();
+  expect([...new Set(manifestPuts.map((r) => r.key))].sort()).toEqual(manifests.sort());
   for (const key of new Set(manifestPuts.map((r) => r.key))) {
     const bodies = new Set(manifestPuts.filter((r) => r.key === key).map((r) => sha256(r.body)));
     expect(bodies.size, `${key} was rewritten with other bytes`).toBe(1);
   }
-  figures.manifest_rewrites += manifestPuts.length - ROUNDS;
+  figures.manifest_rewrites += manifestPuts.length - manifests.length;
 });
 
 test('after completion, every task and event delivered again in reverse order changes nothing', async () => {
@@ -116,6 +137,16 @@ test('after completion, every task and event delivered again in reverse order ch
     }
     tasks.push({ type: 'train', run_id: runId, round: t });
     events.push({ type: 'checkpoint.ready', run_id: runId, round: t });
+    for (let shard = 0; shard < EVAL_SHARDS; shard++) {
+      tasks.push({ type: 'eval_judge', run_id: runId, round: t, shard });
+      events.push({ type: 'eval.judged', run_id: runId, round: t, shard });
+    }
+  }
+  for (let policy = 0; policy <= ROUNDS; policy++) {
+    for (let shard = 0; shard < EVAL_SHARDS; shard++) {
+      tasks.push({ type: 'eval_generate', run_id: runId, round: Math.max(0, policy - 1), policy, shard });
+      events.push({ type: 'eval.generated', run_id: runId, policy, shard });
+    }
   }
   const queueOf = { generate: 'generate', eval_generate: 'generate', judge: 'judge', eval_judge: 'judge', train: 'train' } as const;
   for (const task of tasks.reverse()) await system.queues[queueOf[task.type]].send(task);

@@ -7,6 +7,10 @@
  * `_COMPLETE` record: nothing of the killed upload survives). While checkpoint 1 is torn the run is
  * not done: without `_COMPLETE` the checkpoint does not exist.
  *
+ * The run evaluates its checkpoint (issue 21: eval_holdout), and the judge is killed a second time
+ * while it writes the evaluation's judgments: the eval_judge unit is redone the same way and the
+ * run completes only once its evaluation is written, one row per prompt.
+ *
  * The events worker (the round state machine's host) is killed too, after it sent the train task
  * and before it wrote the `_enqueued/train` marker: the stage is neither lost nor run twice (the
  * redelivered event may enqueue train again, a duplicate the trainer absorbs: one checkpoint).
@@ -17,8 +21,9 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { checkpointCompleteKey, checkpointPrefix } from '@sppo/core';
 import { checkpointProblems } from '../helpers/checkpoints.ts';
+import { auditEvaluation } from '../helpers/eval-audit.ts';
 import { reportFigures } from '../helpers/figures.ts';
-import { auditRun, createRun, fastRunConfig, rowDefects, runView, waitForRun, within, type RunAudit } from '../helpers/runs.ts';
+import { auditRun, createRun, fastRunConfig, rowDefects, runView, testPrompts, waitForRun, within, type RunAudit } from '../helpers/runs.ts';
 import { startSystem, type System } from '../helpers/system.ts';
 import { uploadTinyModel } from '../helpers/tiny-model.ts';
 
@@ -47,8 +52,10 @@ test('generator, judge and trainer killed mid-unit: the round completes with one
   const eventsHeld = proxies.events.on(isPut(/\/_enqueued\/train$/), { kind: 'hold' });
   // model.safetensors is the biggest file: hold it, let the others of the folder go up.
   const trainHeld = proxies.trainer.on(isPut(/\/checkpoints\/1\/model\.safetensors$/), { kind: 'hold' });
+  // The evaluation's judgments of checkpoint 1 (2 held-out prompts: one eval shard).
+  const evalJudgeHeld = proxies.judge.on(isPut(/\/eval\/judgments\/shard=0\.jsonl$/), { kind: 'hold' });
 
-  const runId = await createRun(system, fastRunConfig({ model, prompts: 4, promptsPerShard: 2, rounds: 1 }));
+  const runId = await createRun(system, fastRunConfig({ model, prompts: 4, promptsPerShard: 2, rounds: 1, extra: { eval_holdout: 2, prompts: testPrompts(6) } }));
 
   const crash = async (name: 'generator' | 'judge' | 'trainer' | 'events', held: Promise<unknown>) => {
     await within(held, 60_000, `the ${name} to reach its output write`);
@@ -87,6 +94,10 @@ test('generator, judge and trainer killed mid-unit: the round completes with one
   expect(await system.objects.exists(checkpointCompleteKey(runId, 1))).toBe(false);
 
   system.start('trainer');
+  // The restarted judge, mid-way through the evaluation's judgments: the run is not done without them.
+  const evalJudgePid = await crash('judge', evalJudgeHeld);
+  const evaluating = await runView(system, runId);
+  expect(evaluating.status).toBe('running');
   const view = await waitForRun(system, runId, { timeoutMs: 150_000 });
   expect(view.status, JSON.stringify(view.failures)).toBe('completed');
   expect(view.failures).toEqual([]);
@@ -100,7 +111,8 @@ test('generator, judge and trainer killed mid-unit: the round completes with one
   expect(redoneBy('generate.done', 'generator', genPid, 2)).toBe(1);
   expect(redoneBy('judge.done', 'judge', judgePid, 2)).toBe(1);
   expect(redoneBy('train.done', 'trainer', trainerPid, 1)).toBe(1);
-  figures.units_redone += 3;
+  expect(redoneBy('eval_judge.done', 'judge', evalJudgePid, 2)).toBe(1);
+  figures.units_redone += 4;
   // The event the killed events worker held comes back to its successor: it finds the run done
   // (nothing to do), or, if it comes first, enqueues train again, which the trainer skips.
   const redelivered = await processes.waitForLog(
@@ -125,6 +137,11 @@ test('generator, judge and trainer killed mid-unit: the round completes with one
   figures.checkpoints_lost += 1 - audit.completeCheckpoints;
   // Every file of checkpoint 1 matches its _COMPLETE record: no stale file of the killed upload.
   expect(await checkpointProblems(system.objects, runId, 1)).toEqual([]);
+  // The evaluation: checkpoint 0's and 1's samples and the judgments, one row each, metrics written.
+  const evalAudit = await auditEvaluation(system.objects, runId, [0]);
+  figures.rows_lost += evalAudit.lost;
+  figures.rows_duplicated += evalAudit.duplicated;
+  expect(evalAudit).toEqual({ metricsWritten: 1, lost: 0, duplicated: 0, details: [] });
 });
 
 test('no worker logged an API key or the AWS secret', () => {

@@ -50,7 +50,7 @@ for (const c of CASES.filter((x) => only === undefined || only.includes(x.name))
   }
   process.stderr.write(`lora-memory: ${c.name} ...\n`);
   const { needGiB: _, ...childCase } = c;
-  const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', join(here, 'lora-memory', 'child.ts'), JSON.stringify(childCase)], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--expose-gc', join(here, 'lora-memory', 'child.ts'), JSON.stringify(childCase)], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) {
     rows.push({ case: c.name, error: `child exited ${r.status ?? r.signal}` });
     continue;

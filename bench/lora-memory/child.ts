@@ -36,9 +36,18 @@ function memory(): { rss: number; hwm: number } {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
-/** Resets VmHWM to the current RSS (Linux clear_refs 5), so a later peak is the step's own. */
+/**
+ * Collects garbage (the parent runs this child with --expose-gc: dropped float32 copies of the
+ * weights must not count as held), then resets VmHWM to the current RSS (Linux clear_refs 5), so
+ * a later peak is the step's own.
+ */
 function resetPeak(): void {
+  collect();
   writeFileSync('/proc/self/clear_refs', '5');
+}
+
+function collect(): void {
+  (globalThis as { gc?: () => void }).gc?.();
 }
 
 function batchFor(config: LlamaConfig, T: number): Record<string, TensorData> {
@@ -97,6 +106,7 @@ async function stepCase(c: ChildCase & { kind: 'step' }): Promise<ChildResult> {
   };
   const stepper = await createTrainStepper<number>({ buildStep: build, bucketKey: String, params: params as Record<string, Float32Array>, thread: 'main', session: { intraOpNumThreads: c.threads, interOpNumThreads: 1 } });
   for (const k of Object.keys(params)) delete params[k]; // the stepper holds them now
+  collect();
   const restBefore = memory().rss;
   resetPeak();
   const [T1, T2] = c.buckets;
@@ -112,13 +122,16 @@ async function stepCase(c: ChildCase & { kind: 'step' }): Promise<ChildResult> {
     times.push(performance.now() - t);
   }
   const stepPeak = memory().hwm;
+  collect();
   const restOne = memory().rss;
   let secondBucket: Record<string, number> | undefined;
   if (T2 !== undefined) {
     resetPeak();
     await stepper.step(T2, batchFor(config, T2), { lr: 1e-5 });
     await stepper.step(T1!, batchFor(config, T1!), { lr: 1e-5 });
-    secondBucket = { rest_after_two_buckets_mb: mb(memory().rss), peak_with_two_buckets_mb: mb(memory().hwm), second_bucket_seq_len: T2 };
+    const peakTwo = memory().hwm;
+    collect();
+    secondBucket = { rest_after_two_buckets_mb: mb(memory().rss), peak_with_two_buckets_mb: mb(peakTwo), second_bucket_seq_len: T2 };
   }
   await stepper.close();
   const g = graphs.get(T1!)!;

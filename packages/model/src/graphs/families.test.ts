@@ -9,19 +9,34 @@
  * Sliding windows are smaller than the sequences, soft-caps small enough to bend the scores.
  */
 import { checkGradients, createGraph, type DType, type GraphBuilder, type Tensor } from '@sppo/autodiff';
-import { batchPreferenceLossReference, type PreferenceExample } from '@sppo/core';
+import { batchPreferenceLossReference } from '@sppo/core';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { parseLlamaConfig, type LlamaConfig } from '../config.ts';
 import { BASE, FAMILY_CONFIGS } from './family-test-configs.ts';
 import { architectureOf } from '../llama/architecture.ts';
 import { parameterShapes } from '../llama/params.ts';
-import { positionIdsFromMask, referenceSequenceLogps } from '../llama/reference.ts';
+import { referenceSequenceLogps } from '../llama/reference.ts';
 import { buildGenerationModel } from './generation.ts';
 import { declareParams } from './decoder.ts';
 import { PREFERENCE_LOSS_TYPES, preferenceLoss, sftLoss } from './losses.ts';
 import { buildLogprobGraph, declareTokenBatch, type TokenBatch } from './sequence-logps.ts';
-import { floats, int64, maxAbsDiff, padBatch, paramFeeds, randomRows, randomWeights, roundToFloat32, runModel, toFloat32, values, type PaddedBatch } from './test-utils.ts';
+import {
+  floats,
+  int64,
+  logpsThroughCache,
+  maxAbsDiff,
+  padBatch,
+  paramFeeds,
+  preferenceFixture,
+  randomRows,
+  randomWeights,
+  roundToFloat32,
+  runModel,
+  toFloat32,
+  values,
+  type PaddedBatch,
+} from './test-utils.ts';
 
 /** Rows of different lengths, longer than the windows and than the dynamic rope's max positions. */
 const LENGTHS: [number, number][] = [[2, 6], [4, 3], [1, 5]];
@@ -42,41 +57,7 @@ async function graphLogps(cfg: LlamaConfig, weights: Map<string, Float64Array>, 
 async function cachedLogps(cfg: LlamaConfig, weights: Map<string, Float64Array>, batch: PaddedBatch, prefill: number): Promise<number[]> {
   const session = await ort.InferenceSession.create(buildGenerationModel(cfg, toFloat32(weights)), { intraOpNumThreads: 1 });
   try {
-    const B = batch.inputIds.length;
-    const V = cfg.vocab_size;
-    let past: Record<string, ort.Tensor> = {};
-    for (let i = 0; i < cfg.num_hidden_layers; i++) {
-      for (const kind of ['key', 'value']) past[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [B, cfg.num_key_value_heads, 0, cfg.head_dim]);
-    }
-    const logits: Float32Array[][] = batch.inputIds.map(() => []);
-    for (let start = 0; start < T; ) {
-      const end = start === 0 ? prefill : start + 1;
-      const mask = batch.attentionMask.map((r) => r.slice(0, end));
-      const out = await session.run({
-        input_ids: int64(batch.inputIds.map((r) => r.slice(start, end))),
-        attention_mask: int64(mask),
-        position_ids: int64(positionIdsFromMask(mask).map((r) => r.slice(start, end))),
-        ...past,
-      });
-      const data = out.logits?.data as Float32Array;
-      const n = end - start;
-      for (let b = 0; b < B; b++) for (let t = 0; t < n; t++) logits[b]?.push(data.slice((b * n + t) * V, (b * n + t + 1) * V));
-      past = {};
-      for (let i = 0; i < cfg.num_hidden_layers; i++) {
-        for (const kind of ['key', 'value']) past[`past_key_values.${i}.${kind}`] = out[`present.${i}.${kind}`] as ort.Tensor;
-      }
-      start = end;
-    }
-    return batch.inputIds.map((ids, b) => {
-      let sum = 0;
-      for (let t = 1; t < T; t++) {
-        if (batch.responseMask[b]?.[t] !== 1) continue;
-        const row = logits[b]?.[t - 1] as Float32Array;
-        const m = Math.max(...row);
-        sum += (row[ids[t] as number] as number) - m - Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
-      }
-      return sum;
-    });
+    return await logpsThroughCache(session, cfg, batch, prefill);
   } finally {
     await session.release();
   }
@@ -116,18 +97,7 @@ describe('model families: one decoder, every switch', () => {
         const batch = padBatch(randomRows(cfg.vocab_size, [[3, 5], [2, 4], [3, 3], [2, 6]], 37), T, { side: 'left' });
         const ref = referenceSequenceLogps(cfg, weights, batch);
         const policy = ref.logps;
-        const refChosen = [(policy[0] as number) - 0.7, (policy[1] as number) + 0.4];
-        const refRejected = [(policy[2] as number) + 0.3, (policy[3] as number) - 0.9];
-        const probs = { chosen_probs: [0.87, 0.62], chosen_probs_win: [0.67, 0.58], chosen_probs_lose: [0.27, 0.44] };
-        const examples: PreferenceExample[] = [0, 1].map((i) => ({
-          policyChosenLogp: policy[i] as number,
-          policyRejectedLogp: policy[i + 2] as number,
-          referenceChosenLogp: refChosen[i] as number,
-          referenceRejectedLogp: refRejected[i] as number,
-          chosenProbs: probs.chosen_probs[i] as number,
-          chosenProbsWin: probs.chosen_probs_win[i] as number,
-          chosenProbsLose: probs.chosen_probs_lose[i] as number,
-        }));
+        const { refChosen, refRejected, probs, examples } = preferenceFixture(policy);
         const g = createGraph({ name: 'family_losses', floatType: 'float64' });
         const p = declareParams(g, cfg);
         const tb = declareTokenBatch(g, 4, T);

@@ -1,9 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { positionIdsFromMask } from '../llama/reference.ts';
 import { buildGenerationModel } from './generation.ts';
 import { buildLogprobGraph } from './sequence-logps.ts';
-import { int64, padBatch, paramFeeds, randomRows, randomWeights, runModel, tinyConfig, toFloat32, values, type PaddedBatch } from './test-utils.ts';
+import { int64, logpsThroughCache, padBatch, paramFeeds, randomRows, randomWeights, runModel, tinyConfig, toFloat32, values, type PaddedBatch } from './test-utils.ts';
 
 const cfg = tinyConfig({ tie_word_embeddings: true });
 const weights = toFloat32(randomWeights(cfg, 21));
@@ -16,59 +15,10 @@ afterAll(async () => {
   await session.release();
 });
 
-/**
- * Scores a batch through the generation graph as a generator runs it: the first `prefill`
- * columns in one step, then one column per step, each step feeding the previous presents back as
- * the past and position ids derived from the whole mask so far (transformers.js).
- */
-async function logpsThroughCache(batch: PaddedBatch, prefill: number): Promise<number[]> {
+/** The batch through the generation graph, token by token (test-utils logpsThroughCache). */
+async function logpsThroughCacheSteps(batch: PaddedBatch, prefill: number): Promise<number[]> {
   const B = batch.inputIds.length;
-  const T = batch.inputIds[0]?.length ?? 0;
-  const V = cfg.vocab_size;
-  let past: Record<string, ort.Tensor> = {};
-  for (let i = 0; i < cfg.num_hidden_layers; i++) {
-    for (const kind of ['key', 'value']) {
-      past[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [B, cfg.num_key_value_heads, 0, cfg.head_dim]);
-    }
-  }
-  const logits: Float32Array[][] = batch.inputIds.map(() => []); // [B][t] -> row of V
-  for (let start = 0; start < T; ) {
-    const end = start === 0 ? prefill : start + 1;
-    const cols = (m: number[][]): number[][] => m.map((r) => r.slice(start, end));
-    const mask = batch.attentionMask.map((r) => r.slice(0, end));
-    const out = await session.run({
-      input_ids: int64(cols(batch.inputIds)),
-      attention_mask: int64(mask),
-      position_ids: int64(cols(positionIdsFromMask(mask))),
-      ...past,
-    });
-    const data = out.logits?.data as Float32Array;
-    const n = end - start;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < n; t++) logits[b]?.push(data.slice((b * n + t) * V, (b * n + t + 1) * V));
-    }
-    past = {};
-    for (let i = 0; i < cfg.num_hidden_layers; i++) {
-      for (const kind of ['key', 'value']) {
-        const present = out[`present.${i}.${kind}`];
-        if (!present) throw new Error(`no present.${i}.${kind}`);
-        expect(present.dims).toEqual([B, cfg.num_key_value_heads, end, cfg.head_dim]);
-        past[`past_key_values.${i}.${kind}`] = present;
-      }
-    }
-    start = end;
-  }
-  return batch.inputIds.map((ids, b) => {
-    let sum = 0;
-    for (let t = 1; t < T; t++) {
-      if (batch.responseMask[b]?.[t] !== 1) continue;
-      const row = logits[b]?.[t - 1] as Float32Array;
-      const m = Math.max(...row);
-      const z = row.reduce((s, v) => s + Math.exp(v - m), 0);
-      sum += (row[ids[t] as number] as number) - m - Math.log(z);
-    }
-    return sum;
-  });
+  return logpsThroughCache(session, cfg, batch, prefill, (present, end) => expect(present.dims).toEqual([B, cfg.num_key_value_heads, end, cfg.head_dim]));
 }
 
 async function logpsThroughGraph2(batch: PaddedBatch): Promise<number[]> {
@@ -90,7 +40,7 @@ function expectClose(a: number[], b: number[]): void {
 describe('log-probs: graph (2) in one pass = graph (1) token by token with the KV cache', () => {
   it('left-padded batch of different lengths (prompt prefill, then one token per step)', async () => {
     const batch = padBatch(randomRows(cfg.vocab_size, [[2, 5], [6, 3], [4, 1]], 31), 10, { side: 'left' });
-    const cached = await logpsThroughCache(batch, 4);
+    const cached = await logpsThroughCacheSteps(batch, 4);
     const full = await logpsThroughGraph2(batch);
     expectClose(cached, full);
     expect(full.every((v) => v < -1)).toBe(true);
@@ -108,7 +58,7 @@ describe('log-probs: graph (2) in one pass = graph (1) token by token with the K
       batch.attentionMask.push([...new Array<number>(lp).fill(0), ...prompt.map(() => 1), ...response.map(() => 1), ...new Array<number>(rp).fill(0)]);
       batch.responseMask.push([...new Array<number>(P).fill(0), ...response.map(() => 1), ...new Array<number>(rp).fill(0)]);
     }
-    expectClose(await logpsThroughCache(batch, P), await logpsThroughGraph2(batch));
+    expectClose(await logpsThroughCacheSteps(batch, P), await logpsThroughGraph2(batch));
   });
 
   it('a padded row scores the same as the same row alone (padding is invisible)', async () => {

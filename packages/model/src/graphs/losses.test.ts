@@ -1,16 +1,11 @@
-import {
-  batchPreferenceLossReference,
-  preferenceMetricsReference,
-  singleResponseSppoLossReference,
-  type PreferenceExample,
-} from '@sppo/core';
+import { batchPreferenceLossReference, preferenceMetricsReference, singleResponseSppoLossReference } from '@sppo/core';
 import { createGraph, type Tensor } from '@sppo/autodiff';
 import { describe, expect, it } from 'vitest';
 import { referenceLogits, referenceSequenceLogps } from '../llama/reference.ts';
 import { declareParams } from './decoder.ts';
 import { PREFERENCE_LOSS_TYPES, preferenceLoss, probabilityInputsFor, sftLoss, singleResponseSppoLoss, type LossGraph } from './losses.ts';
 import { declareTokenBatch } from './sequence-logps.ts';
-import { floats, int64, padBatch, paramFeeds, randomRows, randomWeights, runModel, tinyConfig, values } from './test-utils.ts';
+import { floats, int64, padBatch, paramFeeds, preferenceFixture, randomRows, randomWeights, runModel, tinyConfig, values } from './test-utils.ts';
 
 const cfg = tinyConfig({ tie_word_embeddings: true });
 const weights = randomWeights(cfg, 17);
@@ -18,20 +13,7 @@ const T = 9;
 // 2 pairs: rows 0-1 chosen, rows 2-3 rejected (TRL's concatenated batch), right padded.
 const batch = padBatch(randomRows(cfg.vocab_size, [[3, 5], [2, 4], [3, 3], [2, 6]], 23), T);
 const policy = referenceSequenceLogps(cfg, weights, batch).logps;
-// Reference log-probs chosen so that pair 0 has lw > ll and pair 1 has lw < ll.
-const refChosen = [(policy[0] as number) - 0.7, (policy[1] as number) + 0.4];
-const refRejected = [(policy[2] as number) + 0.3, (policy[3] as number) - 0.9];
-const probs = { chosen_probs: [0.87, 0.62], chosen_probs_win: [0.67, 0.58], chosen_probs_lose: [0.27, 0.44] };
-
-const examples: PreferenceExample[] = [0, 1].map((i) => ({
-  policyChosenLogp: policy[i] as number,
-  policyRejectedLogp: policy[i + 2] as number,
-  referenceChosenLogp: refChosen[i] as number,
-  referenceRejectedLogp: refRejected[i] as number,
-  chosenProbs: probs.chosen_probs[i] as number,
-  chosenProbsWin: probs.chosen_probs_win[i] as number,
-  chosenProbsLose: probs.chosen_probs_lose[i] as number,
-}));
+const { refChosen, refRejected, probs, examples } = preferenceFixture(policy);
 
 async function runLoss(build: (g: ReturnType<typeof createGraph>) => LossGraph, extra: Record<string, number[]>): Promise<Record<string, number>> {
   const g = createGraph({ name: 'loss', floatType: 'float64' });

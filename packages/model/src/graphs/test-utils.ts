@@ -2,7 +2,9 @@
  * Shared fixtures of the graph tests: tiny configs, seeded weights, padded batches and a small
  * onnxruntime runner. Not exported from the package.
  */
+import type { PreferenceExample } from '@sppo/core';
 import * as ort from 'onnxruntime-node';
+import { positionIdsFromMask } from '../llama/reference.ts';
 import { createRng } from '../rng.ts';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
 import { parameterShapes, type LlamaWeights } from '../llama/params.ts';
@@ -136,4 +138,93 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
   return m;
+}
+
+/**
+ * Reference log-probs and SPPO probabilities for 2 pairs (rows 0-1 chosen, rows 2-3 rejected, TRL's
+ * concatenated batch) around the policy's own log-probs, chosen so that pair 0 has lw > ll and
+ * pair 1 has lw < ll; with the examples packages/core's references take.
+ */
+export function preferenceFixture(policy: readonly number[]): {
+  refChosen: number[];
+  refRejected: number[];
+  probs: { chosen_probs: number[]; chosen_probs_win: number[]; chosen_probs_lose: number[] };
+  examples: PreferenceExample[];
+} {
+  const refChosen = [(policy[0] as number) - 0.7, (policy[1] as number) + 0.4];
+  const refRejected = [(policy[2] as number) + 0.3, (policy[3] as number) - 0.9];
+  const probs = { chosen_probs: [0.87, 0.62], chosen_probs_win: [0.67, 0.58], chosen_probs_lose: [0.27, 0.44] };
+  const examples = [0, 1].map((i) => ({
+    policyChosenLogp: policy[i] as number,
+    policyRejectedLogp: policy[i + 2] as number,
+    referenceChosenLogp: refChosen[i] as number,
+    referenceRejectedLogp: refRejected[i] as number,
+    chosenProbs: probs.chosen_probs[i] as number,
+    chosenProbsWin: probs.chosen_probs_win[i] as number,
+    chosenProbsLose: probs.chosen_probs_lose[i] as number,
+  }));
+  return { refChosen, refRejected, probs, examples };
+}
+
+/**
+ * Response log-probs of a batch through a generation-model session (graph (1)) as a generator runs
+ * it: the first `prefill` columns in one step, then one column per step, each step feeding the
+ * previous presents back as the past and position ids derived from the whole mask so far
+ * (transformers.js). `onPresent` sees every present (shape checks).
+ */
+export async function logpsThroughCache(
+  session: ort.InferenceSession,
+  config: { num_hidden_layers: number; num_key_value_heads: number; head_dim: number; vocab_size: number },
+  batch: PaddedBatch,
+  prefill: number,
+  onPresent?: (present: ort.Tensor, end: number) => void,
+): Promise<number[]> {
+  const B = batch.inputIds.length;
+  const T = batch.inputIds[0]?.length ?? 0;
+  const V = config.vocab_size;
+  let past: Record<string, ort.Tensor> = {};
+  for (let i = 0; i < config.num_hidden_layers; i++) {
+    for (const kind of ['key', 'value']) {
+      past[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [B, config.num_key_value_heads, 0, config.head_dim]);
+    }
+  }
+  const logits: Float32Array[][] = batch.inputIds.map(() => []); // [B][t] -> row of V
+  for (let start = 0; start < T; ) {
+    const end = start === 0 ? prefill : start + 1;
+    const cols = (m: number[][]): number[][] => m.map((r) => r.slice(start, end));
+    const mask = batch.attentionMask.map((r) => r.slice(0, end));
+    const out = await session.run({
+      input_ids: int64(cols(batch.inputIds)),
+      attention_mask: int64(mask),
+      position_ids: int64(cols(positionIdsFromMask(mask))),
+      ...past,
+    });
+    const data = out.logits?.data as Float32Array;
+    const n = end - start;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < n; t++) logits[b]?.push(data.slice((b * n + t) * V, (b * n + t + 1) * V));
+    }
+    past = {};
+    for (let i = 0; i < config.num_hidden_layers; i++) {
+      for (const kind of ['key', 'value']) {
+        const present = out[`present.${i}.${kind}`];
+        if (!present) throw new Error(`no present.${i}.${kind}`);
+        onPresent?.(present, end);
+        past[`past_key_values.${i}.${kind}`] = present;
+      }
+    }
+    start = end;
+  }
+  return batch.inputIds.map((ids, b) => {
+    let sum = 0;
+    for (let t = 1; t < T; t++) {
+      if (batch.responseMask[b]?.[t] !== 1) continue;
+      const row = logits[b]?.[t - 1] as Float32Array;
+      let m = -Infinity;
+      for (const v of row) m = Math.max(m, v);
+      const z = row.reduce((s, v) => s + Math.exp(v - m), 0);
+      sum += (row[ids[t] as number] as number) - m - Math.log(z);
+    }
+    return sum;
+  });
 }

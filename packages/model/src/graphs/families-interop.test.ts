@@ -3,6 +3,8 @@
  * the family's own model_type) and its log-probs equal ours to float32 round-off: the library builds
  * the empty past from the config (num_key_value_heads, head_dim), derives position ids from the
  * mask and feeds optimum's decoder-with-past names, so this is what a transformers.js user gets.
+ * Its greedy `generate` (the KV-cache path, sliding windows over the cached keys included) picks
+ * the float64 reference's argmax at every step.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,6 +55,23 @@ describe('transformers.js runs every family', () => {
           }
         });
         expect(compared).toBe(7 + 4); // every position of both rows that has a next token
+
+        // Its greedy generate (prefill, then the KV-cache path token by token) picks the reference's
+        // argmax at every step.
+        const NEW = 6;
+        const generated = (await model.generate({ input_ids: big(batch.inputIds), attention_mask: big(batch.attentionMask), max_new_tokens: NEW, do_sample: false, eos_token_id: -1 })) as Tensor;
+        const theirIds = (generated.tolist() as bigint[][]).map((row) => row.slice(T).map(Number));
+        const ids = batch.inputIds.map((r) => [...r]);
+        const mask = batch.attentionMask.map((r) => [...r]);
+        for (let step = 0; step < NEW; step++) {
+          const logits = referenceLogits(cfg, weights, { inputIds: ids, attentionMask: mask });
+          ids.forEach((row, b) => {
+            const last = logits[b]?.[row.length - 1] as Float64Array;
+            row.push(last.indexOf(Math.max(...last)));
+            mask[b]?.push(1);
+          });
+        }
+        expect(theirIds).toEqual(ids.map((r) => r.slice(T)));
       } finally {
         await model.dispose();
       }

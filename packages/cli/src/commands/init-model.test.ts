@@ -126,6 +126,11 @@ describe('init-model', () => {
     await expect(runInitModel(['--out', join(dir, 'z'), '--config', published, '--tokenizer', llama2, ...shrink, '--head_dim=7'])).rejects.toThrow(
       /head_dim must be even/,
     );
+    // Without --tokenizer a BPE is trained here, and Qwen's config (no default BOS/EOS in its
+    // class) takes the trained tokenizer's ids.
+    const qwen = fileURLToPath(new URL('../../../model/fixtures/configs/Qwen3-0.6B.json', import.meta.url));
+    expect(await runInitModel(['--out', join(dir, 'q'), '--config', qwen, ...shrink, '--vocab_size=400', '--vocab-size=300'])).toBe(0);
+    expect((await readCheckpoint(join(dir, 'q'))).config).toMatchObject({ model_type: 'qwen3', vocab_size: 400, bos_token_id: 0, pad_token_id: 2 });
     // Without --out the folder is named after the config file, in the working directory.
     const main = fileURLToPath(new URL('../main.ts', import.meta.url));
     const r = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', main, 'init-model', '--config', published, '--tokenizer', llama2, '--vocab_size=600', ...shrink], { cwd: dir, encoding: 'utf8' });

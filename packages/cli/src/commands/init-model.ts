@@ -92,12 +92,18 @@ async function readCorpus(path: string): Promise<string[]> {
  * would point at other tokens of another vocabulary), as presetConfigForTokenizer does.
  */
 function configFromFile(json: unknown, path: string, tokenizer: LoadedTokenizer): LlamaConfig {
+  const endOfTurn = tokenizer.tokenToId(END_OF_TURN_TOKEN);
+  // The file's special-token ids belong to another vocabulary: ours replace them before parsing
+  // (a family whose class has no default id, like Qwen's, would otherwise have none).
+  const ids = {
+    bos_token_id: tokenizer.bosId,
+    eos_token_id: endOfTurn === undefined ? tokenizer.eosId : [tokenizer.eosId, endOfTurn],
+    pad_token_id: tokenizer.padId,
+  };
   let parsed: LlamaConfig;
   try {
-    // The file's special-token ids are replaced below, so they are not checked against its vocabulary.
-    const fields = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
-    const { bos_token_id: _bos, eos_token_id: _eos, pad_token_id: _pad, ...rest } = fields ?? {};
-    parsed = parseLlamaConfig(fields === undefined ? json : rest);
+    const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
+    parsed = parseLlamaConfig(isObject ? { ...(json as Record<string, unknown>), ...ids } : json);
   } catch (e) {
     throw new UsageError(`--config ${path}: ${(e as Error).message}`);
   }
@@ -107,13 +113,7 @@ function configFromFile(json: unknown, path: string, tokenizer: LoadedTokenizer)
         'raise vocab_size or pass a smaller --vocab-size',
     );
   }
-  const endOfTurn = tokenizer.tokenToId(END_OF_TURN_TOKEN);
-  return {
-    ...parsed,
-    bos_token_id: tokenizer.bosId,
-    eos_token_id: endOfTurn === undefined ? tokenizer.eosId : [tokenizer.eosId, endOfTurn],
-    pad_token_id: tokenizer.padId,
-  };
+  return parsed;
 }
 
 function log(message: string): void {

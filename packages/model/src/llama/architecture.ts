@@ -93,11 +93,9 @@ export function ropeSpec(config: Pick<LlamaGraphConfig, 'head_dim' | 'rope_theta
       // _compute_linear_scaling_rope_parameters: positions / factor, i.e. inv_freq / factor.
       return { invFreq: base.map((f) => f / s.factor), attentionFactor: 1, dynamic: null };
     case 'dynamic':
-      return {
-        invFreq: base,
-        attentionFactor: 1,
-        dynamic: { factor: s.factor, maxPositionEmbeddings: s.original_max_position_embeddings ?? config.max_position_embeddings ?? 2048 },
-      };
+      // _compute_dynamic_ntk_parameters reads config.max_position_embeddings; an
+      // original_max_position_embeddings key is accepted by HF's validation but not used there.
+      return { invFreq: base, attentionFactor: 1, dynamic: { factor: s.factor, maxPositionEmbeddings: config.max_position_embeddings ?? 2048 } };
     case 'llama3': {
       // _compute_llama3_parameters: long wavelengths divided by factor, short ones kept, a smooth
       // interpolation between the two thresholds.

@@ -172,6 +172,24 @@ describe('a LoRA SPPO step is the full model step chained through the adapter', 
   });
 });
 
+describe('a frozen base gets no weight gradient', () => {
+  it('the backward pass of a LoRA step has no product shaped like a base weight (only dx through W)', () => {
+    const cfg = tinyConfig();
+    const spec: LoraSpec = { r: 3, alpha: 6, dropout: 0, targetModules: ['all-linear'] };
+    const weightGradShapes = (lora: boolean): string[] => {
+      const g = createGraph({ name: 'probe' });
+      const { loss } = preferenceLossBuild({ config: cfg, batchSize: 2, sequenceLength: 8, lossType: 'sppo', beta: 0.1, ...(lora ? { lora: spec } : {}) })(g); // 4 x 7 scored rows: no dim of a weight
+      const trainable = lora ? g.params.filter((p) => /lora_[AB]/.test(p.name)) : g.params;
+      const before = g.opRecords.length;
+      g.gradients(loss, trainable);
+      const base = new Set(parameterShapes(cfg).filter((p) => p.shape.length === 2).map((p) => p.shape.join('x')));
+      return g.opRecords.slice(before).filter((op) => op.def.opType === 'Gemm' && base.has(op.outputs[0]!.shape.join('x'))).map((op) => op.outputs[0]!.shape.join('x'));
+    };
+    expect(weightGradShapes(false).length).toBeGreaterThanOrEqual(7 * cfg.num_hidden_layers); // full: dW of every linear
+    expect(weightGradShapes(true)).toEqual([]);
+  });
+});
+
 describe('a bf16 base held as bits', () => {
   it('gives the loss and adapter gradients of the same (bf16-valued) base held in float32', async () => {
     const cfg = tinyConfig();

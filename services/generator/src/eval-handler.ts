@@ -45,7 +45,8 @@ async function readEvalManifest(store: ObjectStore, task: EvalGenerateTask): Pro
 async function readEvalPool(store: ObjectStore, manifest: EvalManifest): Promise<PoolPrompt[]> {
   const source = manifest.config.eval_prompts;
   if (source === undefined) throw new PermanentGenerateError(`run ${manifest.run_id} has no eval_prompts in its config: evaluation is off`);
-  if (Array.isArray(source)) return normalizePrompts(source);
+  // Inline prompts without ids are e0, e1, ... as the gateway names them (runs/eval-prompts.ts).
+  if (Array.isArray(source)) return normalizePrompts(source.map((entry, i) => (typeof entry === 'string' ? { prompt_id: `e${i}`, prompt: entry } : { prompt_id: entry.prompt_id ?? `e${i}`, prompt: entry.prompt })));
   let result;
   try {
     result = await store.readJsonl(source.key, promptPoolRowSchema);

@@ -13,6 +13,7 @@ import {
   DEFAULT_CHAT_TEMPLATE,
   splitPromptAndResponse,
   type ChatMessage,
+  type PromptResponseSplit,
 } from './chat-template.ts';
 import type { LoadedTokenizer } from './tokenizer.ts';
 import { endOfTurnToken } from './tokenizer-stops.ts';
@@ -88,13 +89,18 @@ export function tokenizeRow(
   const template = chatTemplate ?? tokenizer.chatTemplate ?? DEFAULT_CHAT_TEMPLATE;
   const eot = endOfTurnToken(tokenizer, template);
   const render = { bosToken: tokenizer.bosToken, eosToken: tokenizer.eosToken, padToken: tokenizer.padToken, ...(eot ? { endOfTurn: eot.token } : {}) };
-  let promptText: string | undefined;
-  const responseIds = responses.map((response) => {
-    const split = splitPromptAndResponse(template, prompt, response, render);
-    promptText ??= split.prompt;
-    return tokenizer.encode(split.response, { addSpecialTokens: false });
+  const splits = responses.map((response) => splitPromptAndResponse(template, prompt, response, render));
+  const encode = (text: string): number[] => tokenizer.encode(text, { addSpecialTokens: false });
+  const promptIds = encode((splits[0] as PromptResponseSplit).prompt);
+  // The response ids are the tail of the whole conversation's ids, as TRL's build_tokenized_answer
+  // takes them: a SentencePiece tokenizer (Llama-2, Mistral) would give a response encoded alone a
+  // leading "▁" it does not have after "[/INST]". When the prompt's ids are not a prefix of the
+  // whole (a merge across the boundary), the response is encoded alone.
+  const responseIds = splits.map((split) => {
+    const full = encode(split.full);
+    const isPrefix = full.length >= promptIds.length && promptIds.every((id, i) => full[i] === id);
+    return isPrefix ? full.slice(promptIds.length) : encode(split.response);
   });
-  const promptIds = tokenizer.encode(promptText as string, { addSpecialTokens: false });
   const options: TruncationOptions = { bosId };
   if (maxLength !== undefined) options.maxLength = maxLength;
   if (maxPromptLength !== undefined) options.maxPromptLength = maxPromptLength;

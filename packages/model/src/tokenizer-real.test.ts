@@ -176,6 +176,19 @@ describe('Llama-2 / Mistral (SentencePiece, no template)', () => {
     expect(row.promptIds.filter((id) => id === 1)).toHaveLength(1);
     expect(row.responseIds[0]!.at(-1)).toBe(2);
   });
+
+  it('tokenizes responses as the tail of the whole conversation (TRL), not alone with a spurious leading "▁"', () => {
+    const t = tok.llama2;
+    const prompt = 'What is your favourite condiment?';
+    const row = tokenizeRow(prompt, ['Mayonnaise.', ' Sure, here it is.'], { tokenizer: t, chatTemplate: MISTRAL_INSTRUCT });
+    for (const [k, response] of ['Mayonnaise.', ' Sure, here it is.'].entries()) {
+      const full = renderChat(MISTRAL_INSTRUCT, [{ role: 'user', content: prompt }, { role: 'assistant', content: response }], vars(t));
+      expect([...row.promptIds, ...row.responseIds[k]!]).toEqual(t.encode(full, { addSpecialTokens: false }));
+    }
+    // "[/INST]Mayonnaise": "May" without the word-start marker that encoding the answer alone gives.
+    expect(t.idToToken(row.responseIds[0]![0]!)).toBe('May');
+    expect(t.idToToken(t.encode('Mayonnaise.', { addSpecialTokens: false })[0]!)).toBe('▁May');
+  });
 });
 
 describe('against transformers.js (the HF JS port) on the same files', () => {

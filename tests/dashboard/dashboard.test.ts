@@ -124,7 +124,9 @@ beforeAll(async () => {
   const globex = createApiClient({ baseUrl: stack.gatewayUrl, apiKey: KEYS.globex });
 
   const prompts = [XSS, ...Array.from({ length: 11 }, (_, i) => `Question ${i}: name a colour.`)];
-  completedRun = (await unwrap(acme.POST('/v1/runs', { body: runConfig(base, { rounds: 2, prompts }) }), 'create')).run_id;
+  // Evaluated (issue 21) on two prompts of its own, so the run page has its evaluation table and chart.
+  const evalPrompts = ['Eval 0: name a colour.', 'Eval 1: name a fruit.'];
+  completedRun = (await unwrap(acme.POST('/v1/runs', { body: { ...runConfig(base, { rounds: 2, prompts }), eval_prompts: evalPrompts } }), 'create')).run_id;
   foreignRun = (await unwrap(globex.POST('/v1/runs', { body: runConfig(base, { rounds: 1, prompts: prompts.slice(1, 7) }) }), 'create globex')).run_id;
   await unwrap(globex.POST('/v1/runs/{id}/cancel', { params: { path: { id: foreignRun } } }), 'cancel globex');
   // A base model that does not exist: the generator fails its units for good, the run fails.
@@ -197,10 +199,10 @@ test('runs: only the tenant own runs, with status, round, stage, created, model 
   check('runs page');
 });
 
-test('run: config, rounds with judge and training metrics, timings, and three charts with marks', async () => {
+test('run: config, rounds with judge and training metrics, timings, the evaluation table, and four charts with marks', async () => {
   await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click(`a[href="/runs/${completedRun}"]`)]);
   await page.waitForSelector('#chart-loss svg .mark', { timeout: UI_MS });
-  for (const chart of ['chart-loss', 'chart-winrate', 'chart-length']) {
+  for (const chart of ['chart-loss', 'chart-winrate', 'chart-length', 'chart-eval']) {
     const marks = await page.$$eval(`#${chart} svg .mark`, (nodes) => nodes.length);
     expect(marks, chart).toBeGreaterThan(1);
   }
@@ -208,6 +210,12 @@ test('run: config, rounds with judge and training metrics, timings, and three ch
   const judge = await page.$$eval('#judge-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
   expect(judge).toHaveLength(2);
   for (const row of judge) expect(row.slice(1, 9).every((cell) => cell !== '–'), `judge metrics ${row.join(' | ')}`).toBe(true);
+  const evaluation = await page.$$eval('#eval-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
+  expect(evaluation.map((row) => row.slice(0, 2))).toEqual([
+    ['0', 'pi_1'],
+    ['1', 'pi_2'],
+  ]);
+  for (const row of evaluation) expect(row.slice(2, 6).every((cell) => /^\d+\.\d% \[\d+\.\d%, \d+\.\d%\]$/.test(cell)), `evaluation ${row.join(' | ')}`).toBe(true);
   const train = await page.$$eval('#train-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));
   for (const row of train) expect(row.slice(1, 11).every((cell) => cell !== '–'), `training metrics ${row.join(' | ')}`).toBe(true);
   const progress = await page.$$eval('#progress-table tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => (td.textContent ?? '').trim())));

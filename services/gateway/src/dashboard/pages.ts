@@ -157,7 +157,7 @@ export function runPage(runId: string): ReturnType<typeof jsx> {
         section(
           'charts',
           'Charts',
-          h('div', { class: 'charts' }, chart('chart-loss', 'Training loss per optimizer step (from each round\'s log_history)', true), chart('chart-winrate', 'Win-rate estimates per round'), chart('chart-length', 'Response length per round (tokens)')),
+          h('div', { class: 'charts' }, chart('chart-loss', 'Training loss per optimizer step (from each round\'s log_history)', true), chart('chart-winrate', 'Win-rate estimates per round'), chart('chart-length', 'Response length per round (tokens)'), chart('chart-eval', 'Evaluation: win rate of each new policy on held-out prompts (the run\'s judge)')),
         ),
         section('rounds', 'Rounds', h('div', { id: 'rounds-tables', class: 'tables' })),
         section('failures', 'Failures', h('div', { id: 'failures-list' })),

@@ -107,7 +107,42 @@ function roundTables(view: RunView): void {
     { id: 'train-table' },
   );
   const note = waiting > 0 ? el('p', { class: 'note' }, `${waiting} later round${waiting === 1 ? '' : 's'} not started yet.`) : null;
-  replace(byId('rounds-tables'), progress, judgeTable, trainTable, note);
+  replace(byId('rounds-tables'), progress, judgeTable, trainTable, evaluationTable(view), note);
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const interval = (value: number, ci: readonly number[]): string => `${pct(value)} [${pct(ci[0] ?? 0)}, ${pct(ci[1] ?? 1)}]`;
+
+/** The evaluation stage's table (issue 21): one row per evaluated round whose metrics are written. */
+function evaluationTable(view: RunView): HTMLElement {
+  if (!view.evaluation.enabled) return el('p', { class: 'note', id: 'eval-table' }, 'Evaluation is off: set eval_prompts or eval_holdout in the run config to compare each new policy with pi_0 and pi_t on held-out prompts.');
+  const tokens = (row: RunView['evaluation']['table'][number], policy: number) => num(row.mean_response_tokens.find((m) => m.policy === policy)?.tokens);
+  return table(
+    `Evaluation by the run's judge on ${view.evaluation.prompts} held-out prompt(s): win rate of pi_{t+1} with its 95% interval over prompts; LC = length-controlled (AlpacaEval 2.0 style, at zero length difference)`,
+    [
+      { label: 'Round', numeric: true },
+      { label: 'Policy' },
+      { label: 'vs pi_0', numeric: true, title: 'vs_base.win_rate: mean position-debiased judge probability that pi_{t+1} beats pi_0' },
+      { label: 'LC vs pi_0', numeric: true, title: 'vs_base.lc_win_rate' },
+      { label: 'vs pi_t', numeric: true, title: 'vs_previous.win_rate' },
+      { label: 'LC vs pi_t', numeric: true, title: 'vs_previous.lc_win_rate' },
+      { label: 'Tokens, pi_t+1', numeric: true, title: 'mean evaluation response length of the new policy' },
+      { label: 'Tokens, pi_0', numeric: true },
+      { label: 'Comparisons', numeric: true, title: 'judged pairs against pi_0 (each in both orders)' },
+    ],
+    view.evaluation.table.map((row) => [
+      row.round,
+      `pi_${row.candidate}`,
+      interval(row.vs_base.win_rate, row.vs_base.win_rate_ci95),
+      interval(row.vs_base.lc_win_rate, row.vs_base.lc_win_rate_ci95),
+      interval(row.vs_previous.win_rate, row.vs_previous.win_rate_ci95),
+      interval(row.vs_previous.lc_win_rate, row.vs_previous.lc_win_rate_ci95),
+      tokens(row, row.candidate),
+      tokens(row, 0),
+      row.vs_base.comparisons,
+    ]),
+    { id: 'eval-table' },
+  );
 }
 
 function failures(view: RunView): void {
@@ -158,6 +193,22 @@ function charts(view: RunView, rounds: Map<number, RoundView>): void {
     domain: [0, 1],
     reference: { y: 0.5, text: '0.5' },
   });
+  const evaluated = (pick: (row: RunView['evaluation']['table'][number]) => number) => shown.map((r) => (r.evaluation.metrics === null ? undefined : pick(r.evaluation.metrics)));
+  roundChart(
+    byId('chart-eval'),
+    shown.length,
+    [
+      { name: 'vs pi_0', values: evaluated((m) => m.vs_base.win_rate) },
+      { name: 'LC vs pi_0', values: evaluated((m) => m.vs_base.lc_win_rate) },
+      { name: 'vs pi_t', values: evaluated((m) => m.vs_previous.win_rate) },
+    ],
+    {
+      yTitle: 'win rate of pi_t+1',
+      empty: view.evaluation.enabled ? 'No round evaluated yet.' : 'Evaluation is off (eval_prompts or eval_holdout turn it on).',
+      domain: [0, 1],
+      reference: { y: 0.5, text: '0.5' },
+    },
+  );
   roundChart(byId('chart-length'), shown.length, [{ name: 'all', values: judge('judge/response_tokens') }, { name: 'chosen', values: judge('judge/chosen_tokens') }, { name: 'rejected', values: judge('judge/rejected_tokens') }], {
     yTitle: 'tokens',
     empty: 'No response lengths yet (judged rounds report them).',

@@ -5,6 +5,7 @@
 //   full-f32   full fine-tuning, float32 (the peer)
 //   lora-f32   LoRA r 16, alpha 32, all-linear, float32 base (second shape bucket: the base held once?)
 //   lora-bf16  the same on a bf16 base held as bits (autodiff gemmBf16: decoded where used)
+//   speed-bf16-vs-f32  LoRA steps on both bases alternating in one process (the bf16 speed cost)
 //   merge-*    how much of a trained adapter's log-ratio change survives a merge into a bf16 base
 // Figures per step case: median step time, peak RSS of the first step (session creation) and of the
 // later steps, RSS at rest, bytes bound/written per run and crossing the thread boundary.
@@ -30,6 +31,8 @@ const CASES: (ChildCase & { needGiB: number })[] = [
   { kind: 'step', name: 'full-f32', mode: 'full', base: 'float32', buckets: [64], steps, threads: THREADS, needGiB: 12 },
   { kind: 'step', name: 'lora-f32', mode: 'lora', base: 'float32', buckets: [64, 32], steps, threads: THREADS, needGiB: 5 },
   { kind: 'step', name: 'lora-bf16', mode: 'lora', base: 'bfloat16', buckets: [64, 32], steps, threads: THREADS, needGiB: 5 },
+  // The bf16 base's speed cost with both bases in one process, steps alternating.
+  { kind: 'speed-ab', name: 'speed-bf16-vs-f32', steps: quick ? 2 : 6, threads: THREADS, needGiB: 6 },
   // SPPO's official learning rate (SPPO-REFERENCE 2.6) and a learning rate LoRA is usually run at.
   { kind: 'merge', name: 'merge-lr5e-7', lr: 5e-7, steps: quick ? 2 : 4, threads: THREADS, needGiB: 6 },
   { kind: 'merge', name: 'merge-lr1e-4', lr: 1e-4, steps: quick ? 2 : 4, threads: THREADS, needGiB: 6 },

@@ -213,6 +213,47 @@ async function mergeCase(c: ChildCase & { kind: 'merge' }): Promise<ChildResult>
   };
 }
 
+/**
+ * The bf16 base's speed cost, measured on a shared machine: LoRA steps on a float32 base and on
+ * the same base as bf16 bits, alternating in one process (load changes hit both alike), median of
+ * each. The steppers share the frozen float32 tensors (embedding, norms): frozen inputs are bound,
+ * never written.
+ */
+async function speedCase(c: ChildCase & { kind: 'speed-ab' }): Promise<ChildResult> {
+  const config = qwen05Shape();
+  const weights = initializeWeights(config, { seed: 1 });
+  const adapter = initLoraWeights(loraTargets(config, SPEC), SPEC, 1);
+  const bits = new Set(bf16BaseNames(config));
+  const stepper = async (base: 'float32' | 'bfloat16') => {
+    const params: Record<string, Float32Array | Uint16Array> = {};
+    for (const [name, w] of weights) params[name] = base === 'bfloat16' && bits.has(name) ? floatToBf16Bits(w) : w;
+    for (const [name, w] of adapter) params[name] = w;
+    const lora = { ...SPEC, baseDtype: base };
+    return createTrainStepper<number>({
+      buildStep: (T) => buildPreferenceTrainStep({ config, batchSize: 1, sequenceLength: T, lossType: 'sppo', beta: 0.001, optimizer: { type: 'adamw', weightDecay: 0 }, maxGradNorm: 1, lora }),
+      bucketKey: String,
+      params: params as Record<string, Float32Array>,
+      thread: 'main',
+      session: { intraOpNumThreads: c.threads, interOpNumThreads: 1 },
+    });
+  };
+  const f32 = await stepper('float32');
+  const bf16 = await stepper('bfloat16');
+  const batch = batchFor(config, 64);
+  const times = { f32: [] as number[], bf16: [] as number[] };
+  for (let i = -1; i < c.steps; i++) {
+    for (const [k, s] of [['f32', f32], ['bf16', bf16]] as const) {
+      const t = performance.now();
+      await s.step(64, batch, { lr: 1e-5 });
+      if (i >= 0) times[k].push(performance.now() - t);
+    }
+  }
+  await f32.close();
+  await bf16.close();
+  const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+  return { case: c.name, step_ms_f32_base: Math.round(med(times.f32)), step_ms_bf16_base: Math.round(med(times.bf16)), bf16_slowdown: Number((med(times.bf16) / med(times.f32)).toFixed(2)), rounds: c.steps };
+}
+
 const c = JSON.parse(process.argv[2] ?? '{}') as ChildCase;
-const result = c.kind === 'merge' ? await mergeCase(c) : await stepCase(c);
+const result = c.kind === 'merge' ? await mergeCase(c) : c.kind === 'speed-ab' ? await speedCase(c) : await stepCase(c);
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -28,6 +28,7 @@ import {
   createSequenceScorer,
   DEFAULT_SCORE_BUCKET,
   defaultReplicas,
+  modelWeightBytes,
   readCheckpoint,
   type SequenceInput,
 } from '@sppo/model';
@@ -255,7 +256,7 @@ async function main(): Promise<void> {
         peer: `${peerName}: generate`,
         peer_tokens_per_s: +(peer.tokens / (peer.ms / 1000)).toFixed(1),
         our_tokens_per_s: +(ours.tokens / (ours.ms / 1000)).toFixed(1),
-        our_replicas: defaultReplicas('cpu'),
+        our_replicas: defaultReplicas('cpu', await modelWeightBytes(dir)),
         peer_ms: Math.round(peer.ms),
         our_ms: Math.round(ours.ms),
         peer_load_ms: Math.round(peer.load_ms),

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { positionIdsFromMask } from '../llama/reference.ts';
 import { buildGenerationModel } from './generation.ts';
-import { buildSharedCacheDecoder, sharedCacheUnsupported } from './shared-cache.ts';
+import { buildSharedCacheDecoder, buildSharedCacheDecoderFiles, sharedCacheUnsupported } from './shared-cache.ts';
 import { int64, randomWeights, tinyConfig, toFloat32 } from './test-utils.ts';
 
 // head_dim 8: ORT's CPU GroupQueryAttention needs a multiple of 8.
@@ -100,6 +100,23 @@ describe('shared-cache decoder (GroupQueryAttention, cache written in place)', (
       for (let i = 0; i < L; i++) for (const kind of ['key', 'value']) refPast[`past_key_values.${i}.${kind}`] = ref[`present.${i}.${kind}`]!;
     }
     expect(worst).toBeLessThan(2e-5);
+  });
+
+  it('runs the same with its weights as in-memory external data (models past 2 GiB)', async () => {
+    const files = buildSharedCacheDecoderFiles(cfg, weights, { external: true });
+    expect(files.externalData?.data.byteLength).toBe([...weights.values()].reduce((n, w) => n + w.byteLength, 0));
+    const external = await ort.InferenceSession.create(files.model, { intraOpNumThreads: 1, externalData: [files.externalData!] });
+    const B = 1;
+    const capacity = 8;
+    const feeds = (): Record<string, ort.Tensor> => {
+      const f: Record<string, ort.Tensor> = { input_ids: int64([[3, 9, 27]]), attention_mask: int64([[1, 1, 1]]), position_ids: int64([[0, 1, 2]]) };
+      for (let i = 0; i < L; i++) for (const kind of ['key', 'value']) f[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(B * kv * capacity * hd), [B, kv, capacity, hd]);
+      return f;
+    };
+    const a = (await external.run(feeds())).logits!.data as Float32Array;
+    const b = (await shared.run(feeds())).logits!.data as Float32Array;
+    await external.release();
+    expect(Array.from(a)).toEqual(Array.from(b));
   });
 
   it('says which configs it cannot serve (the engine then runs model.onnx)', () => {

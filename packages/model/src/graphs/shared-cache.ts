@@ -99,8 +99,26 @@ function groupQueryAttention(g: GraphBuilder, config: LlamaGraphConfig, inputIds
   };
 }
 
+export interface SharedCacheDecoderFiles {
+  model: Uint8Array;
+  /** The weights as one external data file (the session's `externalData`), or null if embedded. */
+  externalData: { path: string; data: Uint8Array } | null;
+}
+
+/** Name the graph gives its external weights; they are handed to the session from memory. */
+export const SHARED_CACHE_DATA_FILE = 'shared_cache.onnx_data';
+
 /** The shared-cache decoding graph with the weights embedded (float32), as ONNX bytes. */
 export function buildSharedCacheDecoder(config: LlamaGraphConfig, weights: LlamaWeights): Uint8Array {
+  return buildSharedCacheDecoderFiles(config, weights, { external: false }).model;
+}
+
+/**
+ * The same graph, its weights embedded or (`external`, for models past protobuf's 2 GiB message
+ * limit) referenced from one external data buffer that the caller hands to the session
+ * (onnxruntime's `externalData` session option), never written to disk.
+ */
+export function buildSharedCacheDecoderFiles(config: LlamaGraphConfig, weights: LlamaWeights, { external }: { external: boolean }): SharedCacheDecoderFiles {
   const unsupported = sharedCacheUnsupported(config);
   if (unsupported !== undefined) throw new Error(`shared-cache decoder: ${unsupported}`);
   checkWeights(config, weights);
@@ -131,5 +149,13 @@ export function buildSharedCacheDecoder(config: LlamaGraphConfig, weights: Llama
     const w = weights.get(name) as Float32Array | Float64Array;
     return { name, dims: shape, data: w instanceof Float32Array ? w : Float32Array.from(w) };
   });
-  return attachWeights(g.toModel(), tensors).model;
+  if (!external) return { model: attachWeights(g.toModel(), tensors).model, externalData: null };
+  const attached = attachWeights(g.toModel(), tensors, { externalLocation: SHARED_CACHE_DATA_FILE });
+  const data = new Uint8Array(attached.externalData.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const chunk of attached.externalData) {
+    data.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { model: attached.model, externalData: { path: SHARED_CACHE_DATA_FILE, data } };
 }

@@ -28,6 +28,8 @@ export interface DecoderOptions {
   headDim?: number;
   /** The graph is the shared-cache decoder (graphs/shared-cache.ts). */
   sharedCache?: boolean;
+  /** External data files of an in-memory graph (onnxruntime's `externalData`). */
+  externalData?: { path: string; data: Uint8Array }[];
 }
 
 export interface StepInput {
@@ -94,6 +96,7 @@ export async function openDecoder(model: string | Uint8Array, options: DecoderOp
       executionProviders: [executionProvider],
       graphOptimizationLevel: 'all',
       ...(intraOpNumThreads === undefined ? {} : { intraOpNumThreads }),
+      ...(options.externalData === undefined ? {} : { externalData: options.externalData }),
     };
     session = typeof model === 'string' ? await ort.InferenceSession.create(model, sessionOptions) : await ort.InferenceSession.create(model, sessionOptions);
   } catch (e) {

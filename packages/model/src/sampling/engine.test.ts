@@ -1,5 +1,5 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../tokenizer.ts';
@@ -12,7 +12,7 @@ import { runBatch } from './batch.ts';
 import { resolveSamplingParams } from './params.ts';
 import { setGenerationEos, writeTinyCheckpoint } from './test-fixture.ts';
 import { createWorkerSamplingEngine } from './worker-engine.ts';
-import { createParallelSamplingEngine, splitRows } from './parallel-engine.ts';
+import { REPLICA_WEIGHT_LIMIT, createParallelSamplingEngine, defaultReplicas, modelWeightBytes, splitRows } from './parallel-engine.ts';
 
 let root: string;
 let dir: string;
@@ -244,6 +244,17 @@ describe('parallel engine', () => {
     const rows = ['a', 'b', 'a', 'c', 'b', 'a'].map((prompt, seed) => ({ prompt, seed }));
     expect(splitRows(rows, 2)).toEqual([[0, 2, 5], [1, 4, 3]]);
     expect(splitRows(rows, 10)).toHaveLength(6);
+  });
+
+  it('runs one replica for a model whose weights pass REPLICA_WEIGHT_LIMIT, one per core below it', async () => {
+    const onnxBytes = (await stat(join(dir, 'model.onnx'))).size;
+    expect(await modelWeightBytes(dir)).toBe(onnxBytes);
+    await writeFile(join(dir, 'model.onnx_data'), new Uint8Array(1000));
+    expect(await modelWeightBytes(dir)).toBe(onnxBytes + 1000);
+    await rm(join(dir, 'model.onnx_data'));
+    expect(defaultReplicas('cpu', onnxBytes)).toBe(Math.min(16, availableParallelism()));
+    expect(defaultReplicas('cpu', REPLICA_WEIGHT_LIMIT + 1)).toBe(1);
+    expect(defaultReplicas('webgpu', 0)).toBe(1);
   });
 });
 

@@ -21,7 +21,7 @@ export type { GenerateOptions, GenerateProgress, ModelInfo, SampleResult, Sample
 export { createWorkerSamplingEngine } from './worker-engine.ts';
 export { renderGenerationPrompt } from './prompt.ts';
 export type { PromptTemplateOptions } from './prompt.ts';
-export { createParallelSamplingEngine, defaultReplicas, splitRows } from './parallel-engine.ts';
+export { REPLICA_WEIGHT_LIMIT, createParallelSamplingEngine, defaultReplicas, modelWeightBytes, splitRows } from './parallel-engine.ts';
 export { KV_CACHE_MODES, openFolderDecoder } from './shared-cache-model.ts';
 export type { KvCacheMode } from './shared-cache-model.ts';
 export type { ParallelSamplingEngineOptions } from './parallel-engine.ts';

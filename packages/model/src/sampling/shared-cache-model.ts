@@ -2,15 +2,16 @@
  * Chooses the decoding graph for a model folder. Our checkpoints (config.json + safetensors of a
  * family the engine builds, model.onnx at the root) get the shared-cache decoder
  * (graphs/shared-cache.ts), built in memory from the weights: the KV cache is appended in place
- * instead of copied every step, and a prefill computes the last position's logits only. Anything
- * else (an optimum export, a config the shared-cache graph does not cover, weights too large for
- * one in-memory graph, a non-CPU provider) runs the folder's ONNX file as before.
+ * instead of copied every step, and a prefill computes the last position's logits only (weights
+ * past 1.5 GiB are handed to the session as in-memory external data). Anything else (an optimum
+ * export, a config the shared-cache graph does not cover, a non-CPU provider) runs the folder's
+ * ONNX file as before.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCheckpointWeights } from '../checkpoint-weights.ts';
 import { parseLlamaConfig } from '../config.ts';
-import { buildSharedCacheDecoder, sharedCacheUnsupported } from '../graphs/shared-cache.ts';
+import { buildSharedCacheDecoderFiles, sharedCacheUnsupported, type SharedCacheDecoderFiles } from '../graphs/shared-cache.ts';
 import { parameterShapes } from '../llama/params.ts';
 import { openDecoder, type DecoderModel, type DecoderOptions } from './decoder.ts';
 import { SamplingError } from './errors.ts';
@@ -20,8 +21,8 @@ import type { ModelFolder } from './model-folder.ts';
 export type KvCacheMode = 'auto' | 'shared' | 'concat';
 export const KV_CACHE_MODES: readonly KvCacheMode[] = ['auto', 'shared', 'concat'];
 
-/** Float32 weights above this stay in model.onnx (one in-memory protobuf must stay under 2 GiB). */
-const MAX_IN_MEMORY_WEIGHT_BYTES = 1.5 * 2 ** 30;
+/** Float32 weights above this go to an in-memory external data buffer (a protobuf message stays under 2 GiB). */
+const MAX_EMBEDDED_WEIGHT_BYTES = 1.5 * 2 ** 30;
 
 /** Why the folder cannot use the shared-cache decoder before its config is read, or undefined. */
 function sharedCacheBlocker(folder: ModelFolder, executionProvider: string): string | undefined {
@@ -36,14 +37,16 @@ export async function openFolderDecoder(folder: ModelFolder, mode: KvCacheMode, 
   }
   if (mode !== 'concat') {
     const built = await buildForFolder(folder, options.executionProvider ?? 'cpu');
-    if (typeof built !== 'string') return openDecoder(built, { ...options, sharedCache: true });
+    if (typeof built !== 'string') {
+      return openDecoder(built.model, { ...options, sharedCache: true, ...(built.externalData === null ? {} : { externalData: [built.externalData] }) });
+    }
     if (mode === 'shared') throw new SamplingError('invalid_params', `kv_cache "shared" is not available for ${folder.dir}: ${built}. Use "auto" or "concat".`, { param: 'kv_cache' });
   }
   return openDecoder(folder.onnxPath, options);
 }
 
-/** The shared-cache graph's bytes, or the reason it cannot be built for this folder. */
-async function buildForFolder(folder: ModelFolder, executionProvider: string): Promise<Uint8Array | string> {
+/** The shared-cache graph, or the reason it cannot be built for this folder. */
+async function buildForFolder(folder: ModelFolder, executionProvider: string): Promise<SharedCacheDecoderFiles | string> {
   const blocker = sharedCacheBlocker(folder, executionProvider);
   if (blocker !== undefined) return blocker;
   let config;
@@ -55,8 +58,7 @@ async function buildForFolder(folder: ModelFolder, executionProvider: string): P
   const unsupported = sharedCacheUnsupported(config);
   if (unsupported !== undefined) return unsupported;
   const bytes = parameterShapes(config).reduce((n, { shape }) => n + 4 * shape.reduce((a, b) => a * b, 1), 0);
-  if (bytes > MAX_IN_MEMORY_WEIGHT_BYTES) return `its ${(bytes / 2 ** 30).toFixed(1)} GiB of float32 weights are too large for one in-memory graph`;
   const files = await readdir(folder.dir);
   const { weights } = await readCheckpointWeights(folder.dir, config, files);
-  return buildSharedCacheDecoder(config, weights);
+  return buildSharedCacheDecoderFiles(config, weights, { external: bytes > MAX_EMBEDDED_WEIGHT_BYTES });
 }

@@ -31,6 +31,7 @@ import {
 } from '@sppo/core';
 import { z } from 'zod';
 import type { roundProgressSchema, roundTimingsSchema, roundViewSchema, runListSchema, runViewSchema } from '../api/schemas.ts';
+import { readEvalPool } from '../automation/evaluation.ts';
 import { loadRun, type LoadedRun } from '../automation/load.ts';
 import { notFound } from '../http/errors.ts';
 import type { ApiStore, ObjectEntry, RunStore } from '../ports.ts';
@@ -177,7 +178,8 @@ export async function buildRunView(store: RunStore, record: RunRecord): Promise<
     failures: failures.filter((f): f is FailureRecord => f !== null).sort((a, b) => a.failed_at.localeCompare(b.failed_at)),
     evaluation: {
       enabled: run.evalShardCount > 0,
-      prompts: record.eval_prompt_count ?? 0,
+      // run.json of the gateway records the count; a record written by other tools: count them.
+      prompts: record.eval_prompt_count ?? (run.evalShardCount > 0 ? (await readEvalPool(store, record.config)).length : 0),
       shards: run.evalShardCount,
       every: record.config.eval_every,
       table: evalMetrics.filter((m): m is EvalMetrics => m !== null),

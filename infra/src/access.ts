@@ -40,6 +40,14 @@ const ENQUEUED = 'runs/*/round=*/_enqueued/*';
 // The run's status (runs/{run}/status.json: cancel marker, completion) and a summary beside it.
 const STATUS = 'runs/*/status*';
 const SUMMARY = 'runs/*/summary*';
+// The evaluation stage (issue 21; packages/core keys.ts eval* keys). Its samples and judgments are
+// not intermediate shards: pi_0's samples serve every later round's evaluation, so they never expire.
+const EVAL_PROMPTS = 'runs/*/eval/prompts.jsonl';
+const EVAL_SAMPLES = 'runs/*/eval/policy=*/generations/*';
+const EVAL_SAMPLE_MARKERS = 'runs/*/eval/policy=*/_enqueued/*';
+const EVAL_MANIFEST = 'runs/*/round=*/eval/_manifest.json';
+const EVAL_JUDGMENTS = 'runs/*/round=*/eval/judgments/*';
+const EVAL_METRICS = 'runs/*/round=*/eval/metrics.json';
 const MODELS = 'models/*';
 // Checkpoint 0 of a run: the base model as copied in by the gateway when the run is created.
 const BASE_CHECKPOINT = 'runs/*/checkpoints/0/*';
@@ -52,10 +60,20 @@ export const S3_ACCESS: Record<ServiceRole, S3AccessSpec> = {
   // Each stage worker may also record its own units' failures (runs/{run}/failures/{stage}-{t}[-{i}].json),
   // e.g. from the worker loop's onFailure, and no other stage's. Each reads the run's status.json
   // before a unit, to skip the units of a cancelled run (packages/cloud isRunCancelled).
-  generator: { read: [RUN_CONFIG, STATUS, PROMPTS, MANIFEST, CHECKPOINTS, MODELS], write: [GENERATIONS, 'runs/*/failures/generate-*'], delete: [] },
+  // Its eval_generate units read the evaluation manifest and prompts and write a checkpoint's samples.
+  generator: {
+    read: [RUN_CONFIG, STATUS, PROMPTS, MANIFEST, CHECKPOINTS, MODELS, EVAL_PROMPTS, EVAL_MANIFEST, EVAL_SAMPLES],
+    write: [GENERATIONS, 'runs/*/failures/generate-*', EVAL_SAMPLES, 'runs/*/failures/eval_generate-*'],
+    delete: [],
+  },
   // Compares the generations pairwise with the judge model; writes triplets and its per-shard metrics.
   // It reads its own two outputs back (a HEAD: is this shard already judged?).
-  judge: { read: [RUN_CONFIG, STATUS, MANIFEST, GENERATIONS, TRIPLETS, JUDGE_METRICS, MODELS], write: [TRIPLETS, JUDGE_METRICS, 'runs/*/failures/judge-*'], delete: [] },
+  // Its eval_judge units read the evaluation manifest and samples and write (and read back) the judgments.
+  judge: {
+    read: [RUN_CONFIG, STATUS, MANIFEST, GENERATIONS, TRIPLETS, JUDGE_METRICS, MODELS, EVAL_MANIFEST, EVAL_SAMPLES, EVAL_JUDGMENTS],
+    write: [TRIPLETS, JUDGE_METRICS, 'runs/*/failures/judge-*', EVAL_JUDGMENTS, 'runs/*/failures/eval_judge-*'],
+    delete: [],
+  },
   // Fits the next checkpoint from the round's triplets; resumable state lives in train-state/.
   trainer: {
     read: [RUN_CONFIG, STATUS, MANIFEST, TRIPLETS, CHECKPOINTS, TRAIN_STATE, METRICS, MODELS],
@@ -63,12 +81,13 @@ export const S3_ACCESS: Record<ServiceRole, S3AccessSpec> = {
     delete: [TRAIN_STATE],
   },
   // The round state machine host reads everything of a run and writes only run-level records.
-  events: { read: ['runs/*'], write: [MANIFEST, ENQUEUED, STATUS, SUMMARY, FAILURES], delete: [] },
+  // The evaluation's manifest, sample markers and metrics are its too (the eval_judge markers are in _enqueued/).
+  events: { read: ['runs/*'], write: [MANIFEST, ENQUEUED, STATUS, SUMMARY, FAILURES, EVAL_MANIFEST, EVAL_SAMPLE_MARKERS, EVAL_METRICS], delete: [] },
   // The HTTP API: creates runs (config, prompts), cancels/resumes (status), reads everything of a run
   // for GET /v1/runs/{id}, and reads prompt files users uploaded under `tenants/{tenant}/`.
   // At creation it copies the base model (a shared `models/...` prefix) into the run as checkpoint 0
   // (services/gateway runs/base-checkpoint.ts), so it reads models/* and writes checkpoints/0 only.
-  gateway: { read: ['runs/*', 'tenants/*', MODELS], write: [RUN_CONFIG, PROMPTS, STATUS, BASE_CHECKPOINT], delete: [] },
+  gateway: { read: ['runs/*', 'tenants/*', MODELS], write: [RUN_CONFIG, PROMPTS, STATUS, BASE_CHECKPOINT, EVAL_PROMPTS], delete: [] },
   // Deletes expired intermediate shards only; it never reads object contents.
   janitor: { read: [], write: [], delete: INTERMEDIATE_PATTERNS },
 };
@@ -96,6 +115,14 @@ export const KEY_PATTERN_REASONS: Record<string, string> = {
   [ENQUEUED]: `${RUN} ${ROUND} "Stage started" markers named by stage and shard; only the _enqueued/ folder.`,
   [STATUS]: `${RUN} The run's status.json (cancelled or completed), which the stage workers check before a unit.`,
   [SUMMARY]: `${RUN} The run's summary.json.`,
+  [EVAL_PROMPTS]: `${RUN} The pattern names the one file (the run's evaluation prompts).`,
+  [EVAL_SAMPLES]: `${RUN} The checkpoint number grows as the run proceeds; sample files are named by eval shard index; only that checkpoint's generations/ folder under eval/.`,
+  [EVAL_SAMPLE_MARKERS]: `${RUN} The checkpoint number grows as the run proceeds; "eval samples enqueued" markers named by eval shard; only that _enqueued/ folder under eval/.`,
+  [EVAL_MANIFEST]: `${RUN} ${ROUND} The pattern names the one file (the round's eval/_manifest.json).`,
+  [EVAL_JUDGMENTS]: `${RUN} ${ROUND} Judgment files are named by eval shard index; only the round's eval/judgments/ folder.`,
+  [EVAL_METRICS]: `${RUN} ${ROUND} The pattern names the one file (the round's eval/metrics.json).`,
+  'runs/*/failures/eval_generate-*': `${RUN} Only the generator's own evaluation failure records (eval_generate-{round}-{shard}.json).`,
+  'runs/*/failures/eval_judge-*': `${RUN} Only the judge's own evaluation failure records (eval_judge-{round}-{shard}.json).`,
   [MODELS]: 'Shared read-only models (base checkpoints, the judge model) are uploaded by operators after deploy and named in run configs; read only.',
   [BASE_CHECKPOINT]: `${RUN} Only checkpoint 0, the base model the gateway copies into a new run.`,
   'runs/*': `${RUN} Read only: the state machine (events) and GET /v1/runs/{id} (gateway) read whatever records a run holds.`,

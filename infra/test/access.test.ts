@@ -7,6 +7,13 @@ import {
   checkpointCompleteKey,
   checkpointFileKey,
   enqueuedMarkerKey,
+  evalGenerateMarkerKey,
+  evalGenerationShardKey,
+  evalJudgeMarkerKey,
+  evalJudgmentShardKey,
+  evalManifestKey,
+  evalMetricsKey,
+  evalPromptsKey,
   failureKey,
   generationShardKey,
   judgeMetricsKey,
@@ -32,13 +39,24 @@ const [run, t, i] = ['run-1', 3, 7];
 type Uses = Partial<Record<'read' | 'write' | 'delete', string[]>>;
 const USES: Partial<Record<ServiceRole, Uses>> = {
   generator: {
-    read: [runStatusKey(run), runConfigKey(run), promptsKey(run), manifestKey(run, t), checkpointFileKey(run, t, 'model.onnx'), checkpointCompleteKey(run, t)],
-    write: [generationShardKey(run, t, i), failureKey(run, 'generate', t, i)],
+    read: [
+      runStatusKey(run),
+      runConfigKey(run),
+      promptsKey(run),
+      manifestKey(run, t),
+      checkpointFileKey(run, t, 'model.onnx'),
+      checkpointCompleteKey(run, t),
+      // eval_generate (issue 21): the evaluation manifest and prompts, and its own samples read back
+      evalManifestKey(run, t),
+      evalPromptsKey(run),
+      evalGenerationShardKey(run, t, i),
+    ],
+    write: [generationShardKey(run, t, i), failureKey(run, 'generate', t, i), evalGenerationShardKey(run, t, i), failureKey(run, 'eval_generate', t, i)],
   },
   judge: {
     // The two outputs are read back (HEAD) to skip a shard that is already judged.
-    read: [runStatusKey(run), manifestKey(run, t), generationShardKey(run, t, i), judgeMetricsKey(run, t, i), tripletShardKey(run, t, i)],
-    write: [judgeMetricsKey(run, t, i), tripletShardKey(run, t, i), failureKey(run, 'judge', t, i)],
+    read: [runStatusKey(run), manifestKey(run, t), generationShardKey(run, t, i), judgeMetricsKey(run, t, i), tripletShardKey(run, t, i), evalManifestKey(run, t), evalGenerationShardKey(run, 0, i), evalJudgmentShardKey(run, t, i)],
+    write: [judgeMetricsKey(run, t, i), tripletShardKey(run, t, i), failureKey(run, 'judge', t, i), evalJudgmentShardKey(run, t, i), failureKey(run, 'eval_judge', t, i)],
   },
   trainer: {
     read: [runStatusKey(run), manifestKey(run, t), tripletShardKey(run, t, i), checkpointFileKey(run, t, 'model.onnx'), checkpointCompleteKey(run, t + 1), trainStateKey(run, t), roundMetricsKey(run, t)],
@@ -47,11 +65,22 @@ const USES: Partial<Record<ServiceRole, Uses>> = {
   },
   events: {
     read: [runConfigKey(run), runStatusKey(run), manifestKey(run, t), roundMetricsKey(run, t), judgeMetricsKey(run, t, i), checkpointCompleteKey(run, t)],
-    write: [manifestKey(run, t), enqueuedMarkerKey(run, t, 'judge', i), enqueuedMarkerKey(run, t, 'train'), runStatusKey(run), runSummaryKey(run), failureKey(run, 'judge', t, i)],
+    write: [
+      manifestKey(run, t),
+      enqueuedMarkerKey(run, t, 'judge', i),
+      enqueuedMarkerKey(run, t, 'train'),
+      runStatusKey(run),
+      runSummaryKey(run),
+      failureKey(run, 'judge', t, i),
+      evalManifestKey(run, t),
+      evalGenerateMarkerKey(run, t, i),
+      evalJudgeMarkerKey(run, t, i),
+      evalMetricsKey(run, t),
+    ],
   },
   gateway: {
     read: [runConfigKey(run), runStatusKey(run), judgeMetricsKey(run, t, i), 'models/base/model.onnx'],
-    write: [runConfigKey(run), promptsKey(run), runStatusKey(run), checkpointFileKey(run, 0, 'model.onnx'), checkpointCompleteKey(run, 0)],
+    write: [runConfigKey(run), promptsKey(run), runStatusKey(run), checkpointFileKey(run, 0, 'model.onnx'), checkpointCompleteKey(run, 0), evalPromptsKey(run)],
   },
   janitor: { delete: [generationShardKey(run, t, i), tripletShardKey(run, t, i), trainStateKey(run, t)] },
 };
@@ -72,4 +101,9 @@ test('the stage workers still cannot touch what is not theirs', () => {
   expect(allowed('trainer', 'write', generationShardKey(run, t, i))).toBe(false);
   expect(allowed('janitor', 'delete', checkpointFileKey(run, t, 'model.onnx'))).toBe(false);
   expect(allowed('gateway', 'write', checkpointFileKey(run, 1, 'model.onnx'))).toBe(false);
+  expect(allowed('generator', 'write', evalJudgmentShardKey(run, t, i))).toBe(false);
+  expect(allowed('judge', 'write', evalGenerationShardKey(run, t, i))).toBe(false);
+  expect(allowed('generator', 'write', evalMetricsKey(run, t))).toBe(false);
+  // pi_0's evaluation samples serve every round: never expired by the janitor
+  expect(allowed('janitor', 'delete', evalGenerationShardKey(run, 0, i))).toBe(false);
 });

@@ -190,12 +190,12 @@ describe('IAM', () => {
     expect(queuesFor('sqs:SendMessage')).toEqual(sends);
   });
 
-  test('the gateway user has exactly its managed policy: run records, prompts, status and the base checkpoint copy, and sends to the queues', () => {
+  test('the gateway user has exactly its managed policy: run records, prompts (and evaluation prompts), status and the base checkpoint copy, and sends to the queues', () => {
     const [userId, user] = resources('AWS::IAM::User')[0]!;
     expect(user.Properties!.Policies, userId).toBeUndefined();
     const [, policy] = resources('AWS::IAM::ManagedPolicy')[0]!;
     const statements = asList((policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
-    expect(objectPatterns(statements, 's3:PutObject')).toEqual(['runs/*/checkpoints/0/*', 'runs/*/prompts/*', 'runs/*/run.json', 'runs/*/status*']);
+    expect(objectPatterns(statements, 's3:PutObject')).toEqual(['runs/*/checkpoints/0/*', 'runs/*/eval/prompts.jsonl', 'runs/*/prompts/*', 'runs/*/run.json', 'runs/*/status*']);
     expect(objectPatterns(statements, 's3:GetObject')).toContain('models/*');
     expect(objectPatterns(statements, 's3:DeleteObject')).toEqual([]);
     const sendTo = statements.filter((st) => asList(st.Action).includes('sqs:SendMessage')).flatMap((st) => asList(st.Resource).map(render));

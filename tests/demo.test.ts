@@ -19,7 +19,20 @@ import {
   winRates,
   generationRowSchema,
 } from '@sppo/core';
-import { createProgressDisplay, demoReportSchema, ensureDemoAssets, renderChartPng, runDemo, singleReport, type AssetRecipe, type DemoResult, type DemoStack } from '@sppo/demo';
+import {
+  createProgressDisplay,
+  demoReportSchema,
+  ensureDemoAssets,
+  formatFooter,
+  renderChartPng,
+  runDemo,
+  singleReport,
+  STYLES,
+  tvToStyleMix,
+  type AssetRecipe,
+  type DemoResult,
+  type DemoStack,
+} from '@sppo/demo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoStack } from '../packages/cli/src/commands/demo.ts';
 import type { LocalStack } from '../packages/cli/src/local-stack.ts';
@@ -132,6 +145,23 @@ describe('./sppo demo, small', () => {
       expect(f.plain + f.formal + f.warm + f.malformed).toBeCloseTo(1, 10);
     }
     if (report.judge_agreement !== null) expect(report.judge_agreement).toBeGreaterThanOrEqual(0);
+    // the Nash behaviour: each preference's style game and its Nash mix, and each round's distance to both
+    const games = report.style_games;
+    for (const s of STYLES) expect(games.oracle.nash[s]).toBeCloseTo(1 / 3, 10);
+    for (const game of [games.oracle, games.judge]) {
+      const mix = STYLES.map((s) => game.nash[s]);
+      expect(mix.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+      game.preference.forEach((row, i) => row.forEach((p, j) => expect(p + (game.preference[j]?.[i] as number)).toBeCloseTo(1, 10)));
+      // no style beats the Nash mix in its own game
+      for (const row of game.preference) expect(row.reduce((sum, p, j) => sum + (p - 0.5) * (mix[j] as number), 0)).toBeLessThan(1e-9);
+    }
+    for (const r of report.rounds) {
+      const d = r.style_distribution;
+      expect(d.judge_nash).toEqual(games.judge.nash);
+      expect(d.tv_to_judge_nash).toBeCloseTo(tvToStyleMix(d.fractions, games.judge.nash) as number, 12);
+      expect(d.tv_to_nash).toBeCloseTo(tvToStyleMix(d.fractions, games.oracle.nash) as number, 12);
+    }
+    expect(formatFooter(report, [])).toContain('Nash mix over styles');
     expect(report.artifacts_dir).toBe(join(artifacts, 'runs', runId));
     const png = await renderChartPng(report);
     expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);

@@ -70,6 +70,22 @@ describe('demo task', () => {
     expect(new Set(data.pool.map((p) => p.prompt_id)).size).toBe(data.pool.length);
   });
 
+  it('draws the validation prompts from neither the held-out prompts nor the pool, whatever the pool size', () => {
+    const options = { sftExamples: 10, judgePairs: 10, heldOutPrompts: 48, poolPrompts: 144 };
+    const without = buildDemoData(options);
+    const data = buildDemoData({ ...options, validationPrompts: 60 });
+    const biggerPool = buildDemoData({ ...options, validationPrompts: 60, poolPrompts: 600 });
+    expect(without.validation).toEqual([]);
+    expect(JSON.stringify(data.heldOut)).toBe(JSON.stringify(without.heldOut));
+    expect(JSON.stringify(biggerPool.validation)).toBe(JSON.stringify(data.validation));
+    expect(data.validation).toHaveLength(60);
+    for (const d of [data, biggerPool]) {
+      const taken = new Set([...d.heldOut, ...d.pool].map((p) => p.prompt));
+      expect(d.validation.filter((p) => taken.has(p.prompt))).toEqual([]);
+    }
+    expect(new Set(data.validation.map((p) => p.prompt)).size).toBe(60);
+  });
+
   it('writes SFT rows with both correct and wrong answers, in every style, at the asked rates', () => {
     const data = buildDemoData({ sftExamples: 3000, judgePairs: 10, sftCorrectRate: 0.4, sftStyleWeights: { plain: 0.5, formal: 0.3, warm: 0.2 } });
     let correct = 0;

@@ -121,8 +121,8 @@ export function assetDirs(cacheRoot: string, recipe: AssetRecipe): { root: strin
   const root = join(cacheRoot, `v${DEMO_ASSETS_VERSION}`);
   // Each hash covers exactly the data fields that shape its model (undefined fields drop out of the
   // JSON, so adding an option leaves the caches of recipes without it valid).
-  const { seed, sftExamples, sftCorrectRate, sftStyleWeights, sftOddMistakes, judgePairs, judgeUnlistedRate } = recipe.data;
-  const sftData = { seed, sftExamples, sftCorrectRate, sftStyleWeights, sftOddMistakes };
+  const { seed, sftExamples, sftCorrectRate, sftStyleWeights, sftMistakes, judgePairs, judgeUnlistedRate } = recipe.data;
+  const sftData = { seed, sftExamples, sftCorrectRate, sftStyleWeights, sftMistakes };
   const policyHash = recipeHash({ data: sftData, policy: recipe.policy });
   const judgeHash = recipeHash({ data: { ...sftData, judgePairs, judgeUnlistedRate }, policy: recipe.policy, judge: recipe.judge });
   return { root, policy: join(root, `policy-${policyHash}`), judge: join(root, `judge-${judgeHash}`) };

@@ -26,14 +26,15 @@ export interface DemoDataOptions {
   /** Fraction of SFT responses that answer correctly. */
   sftCorrectRate?: number;
   /**
-   * pi_0's mistakes on `odd` prompts in the SFT rows: 'category' (a listed member of the named
-   * category or any other member, `wrongAnswer`) or 'listed' (only a listed member). A pi_0 that
-   * saw unlisted answers to `odd` learns that any word outside the list may answer, and samples
-   * words of other categories ("tan" to "Which is not a fruit: green, kiwi or date?"), which the
-   * small judge cannot tell from the correct one (it does not check the list) and prefers: SPPO
-   * then drifts there (README, issue 17). The other kinds keep their distractors.
+   * pi_0's mistakes in the SFT rows: 'distractors' (any plausible wrong answer, `wrongAnswer`) or
+   * 'listed' (only a word the prompt lists: for `odd` a listed member of the category, for `pick`
+   * the other option; `repeat` lists no other word and keeps its distractors). A pi_0 that saw
+   * unlisted answers learns that a word outside the list may answer, and samples words of other
+   * categories ("tan" to "Which is not a fruit: green, kiwi or date?"), which the small judge
+   * cannot tell from the correct one (it does not check the list) and prefers: SPPO then drifts
+   * there (README, issue 17).
    */
-  sftOddMistakes?: SftOddMistakes;
+  sftMistakes?: SftMistakes;
   /** Style mix of the SFT responses (pi_0's style distribution, away from the uniform Nash). */
   sftStyleWeights?: Readonly<Record<Style, number>>;
   judgePairs?: number;
@@ -97,14 +98,14 @@ function wrongAnswer(item: TaskPrompt, rng: Rng): string {
   return rng.uniform() < 0.5 ? (item.distractors[0] as string) : pick(item.distractors, rng);
 }
 
-export const SFT_ODD_MISTAKES = ['category', 'listed'] as const;
-export type SftOddMistakes = (typeof SFT_ODD_MISTAKES)[number];
+export const SFT_MISTAKES = ['distractors', 'listed'] as const;
+export type SftMistakes = (typeof SFT_MISTAKES)[number];
 
-/** pi_0's mistake on a prompt: for `odd` with 'listed', one of the two listed category members. */
-function sftWrongAnswer(item: TaskPrompt, rng: Rng, oddMistakes: SftOddMistakes): string {
-  // odd's distractors start with the two listed members (task.ts oddPrompts)
-  if (item.kind === 'odd' && oddMistakes === 'listed') return pick(item.distractors.slice(0, 2), rng);
-  return wrongAnswer(item, rng);
+/** The wrong answers a prompt lists itself (its distractors come listed ones first, task.ts). */
+function listedDistractors(item: TaskPrompt): readonly string[] {
+  if (item.kind === 'odd') return item.distractors.slice(0, 2);
+  if (item.kind === 'pick') return item.distractors.slice(0, 1);
+  return item.distractors;
 }
 
 /** A wrong answer for a judge pair: any other vocabulary word with `unlistedRate`, else pi_0's kind. */
@@ -114,8 +115,8 @@ function judgeWrongAnswer(item: TaskPrompt, rng: Rng, unlistedRate: number): str
 }
 
 /** A response as the base distribution writes it: correct with `correctRate`, in a weighted style. */
-export function sampleResponse(item: TaskPrompt, rng: Rng, correctRate: number, styleWeights: Readonly<Record<Style, number>>, oddMistakes: SftOddMistakes = 'category'): string {
-  const answer = rng.uniform() < correctRate ? item.answer : sftWrongAnswer(item, rng, oddMistakes);
+export function sampleResponse(item: TaskPrompt, rng: Rng, correctRate: number, styleWeights: Readonly<Record<Style, number>>, mistakes: SftMistakes = 'distractors'): string {
+  const answer = rng.uniform() < correctRate ? item.answer : mistakes === 'listed' ? pick(listedDistractors(item), rng) : wrongAnswer(item, rng);
   return renderResponse(pickStyle(styleWeights, rng), answer);
 }
 
@@ -144,7 +145,7 @@ export function buildDemoData({
   validationPrompts = 0,
   sftExamples = 3000,
   sftCorrectRate = 0.35,
-  sftOddMistakes = 'category',
+  sftMistakes = 'distractors',
   sftStyleWeights = DEFAULT_STYLE_WEIGHTS,
   judgePairs = 3000,
   judgeUnlistedRate = 0,
@@ -173,7 +174,7 @@ export function buildDemoData({
   const sft: SftRow[] = [];
   for (let i = 0; i < sftExamples; i++) {
     const item = pick(byKind[TASK_KINDS[i % TASK_KINDS.length] as TaskKind], rng);
-    sft.push({ prompt: item.prompt, response: sampleResponse(item, rng, sftCorrectRate, sftStyleWeights, sftOddMistakes) });
+    sft.push({ prompt: item.prompt, response: sampleResponse(item, rng, sftCorrectRate, sftStyleWeights, sftMistakes) });
   }
 
   // Judge pairs: responses from a broader mix than pi_0's (half correct, uniform styles), so the

@@ -9,13 +9,20 @@ import type { RunConfigInput } from '@sppo/core';
 import type { AssetRecipe } from './assets.ts';
 
 /**
- * The recipe of `./sppo demo`: the first (uncached) build takes about 4 minutes on 2 shared cores.
- * pi_0's SFT uses 70% correct answers and 24 epochs (issue 8): with 50% and 10 epochs the tiny
- * model never learned the category rule (26% correct on `odd` when sampled), so SPPO had no correct
- * answers to sharpen; now it samples 65-73% correct per kind, still with wrong answers and all styles.
+ * How pi_0 and the judge are built (the first, uncached, build: about 3.5 minutes on 2 cores).
+ * - pi_0's SFT rows: 60% correct answers, and mistakes only among the words the prompt lists
+ *   (`sftMistakes: 'listed'`, issue 17). With any plausible mistake (issue 8's 70%) pi_0 learned
+ *   that an unlisted word may answer and sampled words of other categories, which the judge cannot
+ *   tell from the right one (it does not check the list) and prefers, so the rounds drifted there
+ *   and correctness fell; 60% instead of 70% leaves room for the rounds to show a gain. 24 epochs
+ *   (issue 8: with 10 the tiny model never learned the category rule).
+ * - the judge: issue 8's mini-PairRM (4000 oracle-labelled pairs, 10 epochs). Teaching it the copy
+ *   check (8000 pairs with unlisted wrong answers, 16 epochs) failed: 31% on those pairs, and worse
+ *   on the rest.
+ * - a 96-prompt validation split for every choice; a 3600-prompt pool (up to 1200 a round).
  */
 export const DEFAULT_ASSET_RECIPE: AssetRecipe = {
-  data: { seed: 7, heldOutPrompts: 96, poolPrompts: 1200, validationPrompts: 96, sftExamples: 6000, sftCorrectRate: 0.7, judgePairs: 4000 },
+  data: { seed: 7, heldOutPrompts: 96, poolPrompts: 3600, validationPrompts: 96, sftExamples: 6000, sftCorrectRate: 0.6, sftMistakes: 'listed', judgePairs: 4000 },
   policy: {
     preset: 'tiny',
     vocabSize: 384,
@@ -54,6 +61,10 @@ export const DEFAULT_ASSET_RECIPE: AssetRecipe = {
 /**
  * The demo's run recipe (OUR recipe for a 0.1M-parameter policy, not the official 7B one; see
  * packages/demo/README.md for how it was tuned). Everything else is the run config's default.
+ * - selection 'all' (issue 17): every sample gets its own win rate P-hat(y > pi_t) and eq. (4.7)
+ *   target (Algorithm 1 with all K samples), rather than only the (best, worst) pair: on the
+ *   validation prompts it ended highest and took the style mix to the judge's Nash mix (TV 0.03).
+ *   `--compare`'s DPO and IPO are pairwise losses and keep the (best, worst) pair ('extremes').
  */
 export const DEFAULT_RUN_RECIPE: RunConfigInput = {
   num_iterations: 3,
@@ -64,6 +75,7 @@ export const DEFAULT_RUN_RECIPE: RunConfigInput = {
   top_p: 0.9,
   max_new_tokens: 16,
   loss_type: 'sppo',
+  selection: 'all',
   beta: 0.2,
   optim: 'adamw',
   learning_rate: 1e-3,

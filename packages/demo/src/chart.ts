@@ -98,9 +98,9 @@ export function chartSpec(report: DemoReport | CompareReport): TopLevelSpec {
   const nashTitle = {
     text:
       games === undefined
-        ? ['Style mix: TV distance to the Nash mix']
+        ? ['Style mix: TV distance to the Nash mix (solid: oracle, dashed: judge)']
         : [
-            'Style mix: TV distance to the Nash mix',
+            'Style mix: TV distance to the Nash mix (solid: oracle, dashed: judge)',
             `(plain/formal/warm %: oracle ${[games.oracle.nash.plain, games.oracle.nash.formal, games.oracle.nash.warm].map(pct).join('/')}, judge ${[games.judge.nash.plain, games.judge.nash.formal, games.judge.nash.warm].map(pct).join('/')})`,
           ],
   };
@@ -150,7 +150,7 @@ export function chartSpec(report: DemoReport | CompareReport): TopLevelSpec {
           x: roundAxis,
           y: { field: 'tv', type: 'quantitative', title: 'TV distance', scale: { domain: [0, 0.7] } },
           color,
-          strokeDash: { field: 'nash_of', type: 'nominal', title: 'to the Nash mix of', scale: { domain: ['oracle', 'learned judge'] } },
+          strokeDash: { field: 'nash_of', type: 'nominal', title: 'to the Nash mix of', scale: { domain: ['oracle', 'learned judge'] }, legend: null },
           detail: { field: 'nash_of' },
         },
       },

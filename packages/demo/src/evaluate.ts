@@ -146,13 +146,13 @@ export async function judgeStyleGame(prompts: readonly TaskPrompt[], judge: Pair
   });
   const z = await judge.compare(batch);
   const n = STYLES.length;
-  const preference = STYLES.map(() => STYLES.map(() => 0));
+  const preference = STYLES.map((_, i) => STYLES.map((__, j) => (i === j ? 0.5 : 0)));
   prompts.forEach((_, k) => {
     const at = (i: number, j: number): number => z[k * n * n + i * n + j] as number;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
         const row = preference[i] as number[];
-        row[j] = (row[j] as number) + (i === j ? 0.5 : sigmoid((at(i, j) - at(j, i)) / 2)) / prompts.length;
+        if (i !== j) row[j] = (row[j] as number) + sigmoid((at(i, j) - at(j, i)) / 2) / prompts.length;
       }
     }
   });

@@ -19,13 +19,30 @@ import {
   winRates,
   generationRowSchema,
 } from '@sppo/core';
-import { createProgressDisplay, demoReportSchema, ensureDemoAssets, renderChartPng, runDemo, singleReport, type AssetRecipe, type DemoResult, type DemoStack } from '@sppo/demo';
+import {
+  createProgressDisplay,
+  DEFAULT_RUN_RECIPE,
+  demoReportSchema,
+  ensureDemoAssets,
+  formatFooter,
+  renderChartPng,
+  runDemo,
+  singleReport,
+  STYLES,
+  tvToStyleMix,
+  type AssetRecipe,
+  type DemoResult,
+  type DemoStack,
+} from '@sppo/demo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoStack } from '../packages/cli/src/commands/demo.ts';
 import type { LocalStack } from '../packages/cli/src/local-stack.ts';
 
 const ROUNDS = 2;
 const K = 4;
+/** The demo recipe's selection: 'all' writes one row per response (eq. 4.7 per sample), 'extremes' one pair per prompt. */
+const SELECTION = DEFAULT_RUN_RECIPE.selection ?? 'extremes';
+const ROWS_PER_PROMPT = SELECTION === 'all' ? K : 1;
 
 /** Small enough for ~1 minute on 2 cores; same code paths as the real demo. */
 const RECIPE: AssetRecipe = {
@@ -82,7 +99,7 @@ describe('./sppo demo, small', () => {
         expect(generations).toHaveLength(4);
         for (const row of generations) expect(row.responses).toHaveLength(K);
         const triplets = parseJsonl(await text(tripletShardKey(runId, t, shard)), tripletRowSchema);
-        expect(triplets).toHaveLength(4);
+        expect(triplets).toHaveLength(4 * ROWS_PER_PROMPT);
       }
     }
     for (let t = 0; t <= ROUNDS; t++) {
@@ -91,24 +108,34 @@ describe('./sppo demo, small', () => {
     }
   });
 
-  it('writes triplet rows that agree with the core maths (P from rm_scores, win rates, selected pair)', async () => {
+  it('writes triplet rows that agree with the core maths (P from rm_scores, win rates, selected pair or every response)', async () => {
+    const content = (m: unknown): string => (Array.isArray(m) ? String((m.at(-1) as { content: string }).content) : String(m));
     for (let t = 0; t < ROUNDS; t++) {
       for (const shard of [0, 1]) {
+        const indices = new Map<string, number[]>();
         for (const row of parseJsonl(await text(tripletShardKey(runId, t, shard)), tripletRowSchema)) {
-          expect(isPairTripletRow(row)).toBe(true);
-          if (!isPairTripletRow(row)) continue;
+          expect(isPairTripletRow(row)).toBe(SELECTION !== 'all');
           // official aggregation: P_ij = sigmoid(s_i - s_j) of the stored PairRM scores
           const p = preferenceMatrixFromScores(row.rm_scores);
           row.probability.forEach((r, i) => r.forEach((v, j) => expect(v).toBeCloseTo(p[i]?.[j] as number, 10)));
           const rates = winRates(row.probability, 'include_self');
+          if (!isPairTripletRow(row)) {
+            // selection 'all': the row's response with its own win rate P-hat(y > pi_t | x)
+            expect(row.win_rate).toBeCloseTo(rates[row.response_index] as number, 10);
+            expect(content(row.response)).toBe(row.responses[row.response_index]);
+            indices.set(row.prompt_id, [...(indices.get(row.prompt_id) ?? []), row.response_index]);
+            continue;
+          }
           const { winner, loser } = selectPair(row.rm_scores);
           expect(row.chosen_probs_win).toBeCloseTo(rates[winner] as number, 10);
           expect(row.chosen_probs_lose).toBeCloseTo(rates[loser] as number, 10);
           expect(row.chosen_probs).toBeCloseTo(row.probability[winner]?.[loser] as number, 10);
-          const content = (m: unknown): string => (Array.isArray(m) ? String((m.at(-1) as { content: string }).content) : String(m));
           expect(content(row.chosen)).toBe(row.responses[winner]);
           expect(content(row.rejected)).toBe(row.responses[loser]);
         }
+        // 'all': every prompt has one row per response, indices 0..K-1
+        for (const got of indices.values()) expect([...got].sort((a, b) => a - b)).toEqual(Array.from({ length: K }, (_, i) => i));
+        if (SELECTION === 'all') expect(indices.size).toBe(4);
       }
     }
   });
@@ -132,6 +159,23 @@ describe('./sppo demo, small', () => {
       expect(f.plain + f.formal + f.warm + f.malformed).toBeCloseTo(1, 10);
     }
     if (report.judge_agreement !== null) expect(report.judge_agreement).toBeGreaterThanOrEqual(0);
+    // the Nash behaviour: each preference's style game and its Nash mix, and each round's distance to both
+    const games = report.style_games;
+    for (const s of STYLES) expect(games.oracle.nash[s]).toBeCloseTo(1 / 3, 10);
+    for (const game of [games.oracle, games.judge]) {
+      const mix = STYLES.map((s) => game.nash[s]);
+      expect(mix.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+      game.preference.forEach((row, i) => row.forEach((p, j) => expect(p + (game.preference[j]?.[i] as number)).toBeCloseTo(1, 10)));
+      // no style beats the Nash mix in its own game
+      for (const row of game.preference) expect(row.reduce((sum, p, j) => sum + (p - 0.5) * (mix[j] as number), 0)).toBeLessThan(1e-9);
+    }
+    for (const r of report.rounds) {
+      const d = r.style_distribution;
+      expect(d.judge_nash).toEqual(games.judge.nash);
+      expect(d.tv_to_judge_nash).toBeCloseTo(tvToStyleMix(d.fractions, games.judge.nash) as number, 12);
+      expect(d.tv_to_nash).toBeCloseTo(tvToStyleMix(d.fractions, games.oracle.nash) as number, 12);
+    }
+    expect(formatFooter(report, [])).toContain('Nash mix over styles');
     expect(report.artifacts_dir).toBe(join(artifacts, 'runs', runId));
     const png = await renderChartPng(report);
     expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);

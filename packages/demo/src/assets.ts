@@ -31,6 +31,7 @@ import {
   type TrainedTokenizer,
 } from '@sppo/model';
 import { buildDemoData, type DemoData, type DemoDataOptions } from './data.ts';
+import { DEFAULT_ASSET_RECIPE } from './recipe.ts';
 
 /** Bump when the task, the oracle or the recipe below changes in a way the hash cannot see. */
 export const DEMO_ASSETS_VERSION = 4;
@@ -40,49 +41,6 @@ export interface AssetRecipe {
   policy: { preset: PresetName; vocabSize: number; contextLength: number; seed: number; sft: TrainingArgsInput };
   judge: Partial<Record<keyof JudgeTrainArgs, number | string>>;
 }
-
-/**
- * The recipe of `./sppo demo`: the first (uncached) build takes about 4 minutes on 2 shared cores.
- * pi_0's SFT uses 70% correct answers and 24 epochs (issue 8): with 50% and 10 epochs the tiny
- * model never learned the category rule (26% correct on `odd` when sampled), so SPPO had no correct
- * answers to sharpen; now it samples 65-73% correct per kind, still with wrong answers and all styles.
- */
-export const DEFAULT_ASSET_RECIPE: AssetRecipe = {
-  data: { seed: 7, heldOutPrompts: 96, poolPrompts: 1200, sftExamples: 6000, sftCorrectRate: 0.7, judgePairs: 4000 },
-  policy: {
-    preset: 'tiny',
-    vocabSize: 384,
-    contextLength: 64,
-    seed: 1,
-    sft: {
-      optim: 'adamw',
-      learning_rate: 3e-3,
-      lr_scheduler_type: 'linear',
-      warmup_ratio: 0.05,
-      num_train_epochs: 24,
-      per_device_train_batch_size: 32,
-      max_length: 48,
-      max_prompt_length: 32,
-      max_grad_norm: 1,
-      seed: 1,
-      logging_steps: 10,
-    },
-  },
-  judge: {
-    num_train_epochs: 10,
-    learning_rate: 2e-3,
-    per_device_train_batch_size: 32,
-    hidden_size: 64,
-    intermediate_size: 128,
-    num_hidden_layers: 2,
-    num_attention_heads: 4,
-    vocab_size: 1024,
-    max_source_tokens: 32,
-    max_candidate_tokens: 16,
-    eval_ratio: 0.1,
-    seed: 3,
-  },
-};
 
 export interface DemoAssets {
   dir: string;
@@ -161,9 +119,12 @@ export interface EnsureAssetsOptions {
 /** `<cacheRoot>/v<version>/{policy,judge}-<hash>/`: the judge hash covers the policy's (its prompts are templated with the policy's tokenizer). */
 export function assetDirs(cacheRoot: string, recipe: AssetRecipe): { root: string; policy: string; judge: string } {
   const root = join(cacheRoot, `v${DEMO_ASSETS_VERSION}`);
-  const { seed, sftExamples, sftCorrectRate, sftStyleWeights } = recipe.data;
-  const policyHash = recipeHash({ data: { seed, sftExamples, sftCorrectRate, sftStyleWeights }, policy: recipe.policy });
-  const judgeHash = recipeHash({ data: { seed, sftExamples, sftCorrectRate, sftStyleWeights, judgePairs: recipe.data.judgePairs }, policy: recipe.policy, judge: recipe.judge });
+  // Each hash covers exactly the data fields that shape its model (undefined fields drop out of the
+  // JSON, so adding an option leaves the caches of recipes without it valid).
+  const { seed, sftExamples, sftCorrectRate, sftStyleWeights, sftMistakes, judgePairs, judgeUnlistedRate } = recipe.data;
+  const sftData = { seed, sftExamples, sftCorrectRate, sftStyleWeights, sftMistakes };
+  const policyHash = recipeHash({ data: sftData, policy: recipe.policy });
+  const judgeHash = recipeHash({ data: { ...sftData, judgePairs, judgeUnlistedRate }, policy: recipe.policy, judge: recipe.judge });
   return { root, policy: join(root, `policy-${policyHash}`), judge: join(root, `judge-${judgeHash}`) };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chartData, chartSpec, renderChartPng, renderChartSvg } from './chart.ts';
-import { compareReportSchema, demoReportSchema, formatCompareTable, formatReportTable } from './report.ts';
+import { compareReportSchema, demoReportSchema, formatCompareTable, formatFooter, formatReportTable } from './report.ts';
 import { fakeReport } from './test-fixtures.ts';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -25,14 +25,24 @@ describe('report chart', () => {
     expect(row?.lo).toBeCloseTo(58, 10);
     expect(row?.hi).toBeCloseTo(68, 10);
     expect(lengths.map((l) => l.tokens)).toEqual([4, 4.25, 4.5, 4.75]);
+    const { nash } = chartData(fakeReport());
+    expect(nash).toHaveLength(8);
+    expect(nash.find((r) => r.round === 2 && r.nash_of === 'learned judge')?.tv).toBeCloseTo(0.2, 10);
     const svg = await renderChartSvg(chartSpec(fakeReport()));
     expect(svg).toContain('<svg');
-    expect(svg).toContain('Win rate vs pi_0');
+    expect(svg).toContain('Win rate vs pi_0, oracle');
+    expect(svg).toContain('TV distance to the Nash mix');
+    expect(svg).toContain('oracle 33/33/33, judge 20/50/30');
   });
 
   it('draws one series per method and judge when comparing', async () => {
     const compare = compareReportSchema.parse({ compare: [fakeReport('sppo'), fakeReport('sigmoid')], judge_agreement: 0.9, elapsed_s: 1 });
     expect(new Set(chartData(compare).winRates.map((r) => r.series))).toEqual(new Set(['sppo (oracle)', 'sppo (learned judge)', 'sigmoid (oracle)', 'sigmoid (learned judge)']));
+    // every method's oracle win rate on one axis (one panel), each with its interval
+    const spec = chartSpec(compare) as unknown as { concat: { title: string; data: { values: { method: string; lo: number; hi: number }[] } }[] };
+    const oraclePanel = spec.concat.find((p) => p.title.startsWith('Win rate vs pi_0, oracle'));
+    expect(new Set(oraclePanel?.data.values.map((v) => v.method))).toEqual(new Set(['sppo', 'sigmoid']));
+    for (const v of oraclePanel?.data.values ?? []) expect(v.hi).toBeGreaterThan(v.lo);
     const png = await renderChartPng(compare);
     expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
   });
@@ -47,6 +57,15 @@ describe('report table', () => {
     expect(lines[3]).toContain('63.0 [58.0, 68.0]');
     expect(lines[3]).toContain('50/30/20/0');
     expect(lines[1]).toMatch(/-\s*$/); // no loss for the base
+    expect(lines[0]).toContain('TV to Nash: oracle');
+    expect(lines[3]).toMatch(/0\.167\s+0\.200\s/); // TV to the oracle's and to the judge's Nash mix
+  });
+
+  it('prints both Nash mixes in the footer', () => {
+    const footer = formatFooter(fakeReport(), ['artifacts']);
+    expect(footer).toContain('oracle 33/33/33, learned judge 20/50/30');
+    const compare = formatFooter({ compare: [fakeReport('sppo')], judge_agreement: 0.9, elapsed_s: 1 }, []);
+    expect(compare).toContain('learned judge 20/50/30');
   });
 
   it('prints the base once and every method\'s rounds in the compare table', () => {

@@ -2,6 +2,8 @@
  * The demo's data, all drawn deterministically from one seed:
  * - `heldOut`: evaluation prompts, never used by a SPPO round (the report's win rates use these);
  * - `pool`: the run's prompt pool (round t takes the next prompts_per_iteration of it, core's plan);
+ * - `validation`: prompts in neither of the above, for choosing the recipe (scripts/tune.ts): every
+ *   choice is made on these, so the held-out prompts stay untouched by tuning;
  * - `sft`: rows {prompt, response} that teach pi_0 the task's format with a MIX of correct and wrong
  *   answers in unequal styles, so pi_0 samples diverse responses and SPPO has something to improve;
  * - `judgePairs`: pairs of responses labelled with the oracle's exact probability, for the mini-PairRM.
@@ -12,18 +14,37 @@
  */
 import { createRng, hashString, type Rng } from '@sppo/model';
 import { oracleProbability } from './oracle.ts';
-import { promptSpace, renderResponse, STYLES, TASK_KINDS, type Style, type TaskKind, type TaskPrompt } from './task.ts';
+import { ALL_WORDS, promptSpace, renderResponse, STYLES, TASK_KINDS, type Style, type TaskKind, type TaskPrompt } from './task.ts';
 
 export interface DemoDataOptions {
   seed?: number;
   heldOutPrompts?: number;
   poolPrompts?: number;
+  /** Prompts for tuning choices, disjoint from the held-out prompts and the pool. */
+  validationPrompts?: number;
   sftExamples?: number;
   /** Fraction of SFT responses that answer correctly. */
   sftCorrectRate?: number;
+  /**
+   * pi_0's mistakes in the SFT rows: 'distractors' (any plausible wrong answer, `wrongAnswer`) or
+   * 'listed' (only a word the prompt lists: for `odd` a listed member of the category, for `pick`
+   * the other option; `repeat` lists no other word and keeps its distractors). A pi_0 that saw
+   * unlisted answers learns that a word outside the list may answer, and samples words of other
+   * categories ("tan" to "Which is not a fruit: green, kiwi or date?"), which the small judge
+   * cannot tell from the correct one (it does not check the list) and prefers: SPPO then drifts
+   * there (README, issue 17).
+   */
+  sftMistakes?: SftMistakes;
   /** Style mix of the SFT responses (pi_0's style distribution, away from the uniform Nash). */
   sftStyleWeights?: Readonly<Record<Style, number>>;
   judgePairs?: number;
+  /**
+   * Fraction of the judge pairs' wrong answers drawn from the whole vocabulary instead of pi_0's
+   * mistakes: words the prompt does not list (for `odd`, a word of another category; for `pick`,
+   * a member of the named category). pi_0 samples such words now and then; a judge that never saw
+   * them rates them correct, and SPPO drifts there (README, issue 17).
+   */
+  judgeUnlistedRate?: number;
 }
 
 export interface SftRow {
@@ -42,6 +63,7 @@ export interface JudgePair {
 export interface DemoData {
   heldOut: TaskPrompt[];
   pool: TaskPrompt[];
+  validation: TaskPrompt[];
   sft: SftRow[];
   judgePairs: JudgePair[];
 }
@@ -76,20 +98,40 @@ function wrongAnswer(item: TaskPrompt, rng: Rng): string {
   return rng.uniform() < 0.5 ? (item.distractors[0] as string) : pick(item.distractors, rng);
 }
 
+export const SFT_MISTAKES = ['distractors', 'listed'] as const;
+export type SftMistakes = (typeof SFT_MISTAKES)[number];
+
+/** The wrong answers a prompt lists itself (its distractors come listed ones first, task.ts). */
+function listedDistractors(item: TaskPrompt): readonly string[] {
+  if (item.kind === 'odd') return item.distractors.slice(0, 2);
+  if (item.kind === 'pick') return item.distractors.slice(0, 1);
+  return item.distractors;
+}
+
+/** A wrong answer for a judge pair: any other vocabulary word with `unlistedRate`, else pi_0's kind. */
+function judgeWrongAnswer(item: TaskPrompt, rng: Rng, unlistedRate: number): string {
+  if (unlistedRate > 0 && rng.uniform() < unlistedRate) return pick(ALL_WORDS.filter((w) => w !== item.answer), rng);
+  return wrongAnswer(item, rng);
+}
+
 /** A response as the base distribution writes it: correct with `correctRate`, in a weighted style. */
-export function sampleResponse(item: TaskPrompt, rng: Rng, correctRate: number, styleWeights: Readonly<Record<Style, number>>): string {
-  const answer = rng.uniform() < correctRate ? item.answer : wrongAnswer(item, rng);
+export function sampleResponse(item: TaskPrompt, rng: Rng, correctRate: number, styleWeights: Readonly<Record<Style, number>>, mistakes: SftMistakes = 'distractors'): string {
+  const answer = rng.uniform() < correctRate ? item.answer : mistakes === 'listed' ? pick(listedDistractors(item), rng) : wrongAnswer(item, rng);
   return renderResponse(pickStyle(styleWeights, rng), answer);
 }
 
-/** Round-robin over the kinds, `count` prompts, each kind's prompts in shuffled order (wrapping). */
-function stratified(byKind: Record<TaskKind, TaskPrompt[]>, count: number): TaskPrompt[] {
+/**
+ * Round-robin over the kinds, `count` prompts, each kind's prompts in shuffled order (wrapping, or
+ * with `wrap` false skipping a kind once it is used up: then at most all of them).
+ */
+function stratified(byKind: Record<TaskKind, TaskPrompt[]>, count: number, { wrap = true } = {}): TaskPrompt[] {
   const out: TaskPrompt[] = [];
   const cursor: Record<TaskKind, number> = { odd: 0, repeat: 0, pick: 0 };
-  for (let i = 0; out.length < count; i++) {
+  const limit = wrap ? count : Math.min(count, TASK_KINDS.reduce((n, kind) => n + byKind[kind].length, 0));
+  for (let i = 0; out.length < limit; i++) {
     const kind = TASK_KINDS[i % TASK_KINDS.length] as TaskKind;
     const list = byKind[kind];
-    if (list.length === 0) continue;
+    if (list.length === 0 || (!wrap && cursor[kind] >= list.length)) continue;
     out.push(list[cursor[kind] % list.length] as TaskPrompt);
     cursor[kind]++;
   }
@@ -100,10 +142,13 @@ export function buildDemoData({
   seed = 7,
   heldOutPrompts = 48,
   poolPrompts = 144,
+  validationPrompts = 0,
   sftExamples = 3000,
   sftCorrectRate = 0.35,
+  sftMistakes = 'distractors',
   sftStyleWeights = DEFAULT_STYLE_WEIGHTS,
   judgePairs = 3000,
+  judgeUnlistedRate = 0,
 }: DemoDataOptions = {}): DemoData {
   // One stream per part, so resizing one part (e.g. the pool) leaves the others (e.g. pi_0's SFT
   // data, hence the cached base policy) unchanged.
@@ -112,13 +157,16 @@ export function buildDemoData({
   const space = promptSpace();
   const shuffled = { odd: shuffle(space.odd, rng), repeat: shuffle(space.repeat, rng), pick: shuffle(space.pick, rng) };
   const heldOut = stratified(shuffled, heldOutPrompts);
-  const heldIds = new Set(heldOut.map((p) => p.prompt_id));
-  const remaining = {
-    odd: shuffled.odd.filter((p) => !heldIds.has(p.prompt_id)),
-    repeat: shuffled.repeat.filter((p) => !heldIds.has(p.prompt_id)),
-    pick: shuffled.pick.filter((p) => !heldIds.has(p.prompt_id)),
+  // Validation next, from what the held-out prompts left, then the pool from what both left: so
+  // resizing the pool changes neither the held-out nor the validation prompts.
+  const without = (byKind: Record<TaskKind, TaskPrompt[]>, taken: readonly TaskPrompt[]): Record<TaskKind, TaskPrompt[]> => {
+    const ids = new Set(taken.map((p) => p.prompt_id));
+    return { odd: byKind.odd.filter((p) => !ids.has(p.prompt_id)), repeat: byKind.repeat.filter((p) => !ids.has(p.prompt_id)), pick: byKind.pick.filter((p) => !ids.has(p.prompt_id)) };
   };
-  const pool = stratified(remaining, poolPrompts).map((p, i) => ({ ...p, prompt_id: `${p.prompt_id}-${i}` }));
+  const afterHeldOut = without(shuffled, heldOut);
+  // (a kind with nothing left, `repeat` whose 30 prompts are all held out, is skipped)
+  const validation = stratified(afterHeldOut, validationPrompts, { wrap: false });
+  const pool = stratified(without(afterHeldOut, validation), poolPrompts).map((p, i) => ({ ...p, prompt_id: `${p.prompt_id}-${i}` }));
 
   const everything = [...space.odd, ...space.repeat, ...space.pick];
   const byKind = space;
@@ -126,7 +174,7 @@ export function buildDemoData({
   const sft: SftRow[] = [];
   for (let i = 0; i < sftExamples; i++) {
     const item = pick(byKind[TASK_KINDS[i % TASK_KINDS.length] as TaskKind], rng);
-    sft.push({ prompt: item.prompt, response: sampleResponse(item, rng, sftCorrectRate, sftStyleWeights) });
+    sft.push({ prompt: item.prompt, response: sampleResponse(item, rng, sftCorrectRate, sftStyleWeights, sftMistakes) });
   }
 
   // Judge pairs: responses from a broader mix than pi_0's (half correct, uniform styles), so the
@@ -141,13 +189,14 @@ export function buildDemoData({
     let b: string;
     if (rng.uniform() < 0.5) {
       const style = pickStyle(uniform, rng);
-      const [first, second] = rng.uniform() < 0.5 ? [item.answer, wrongAnswer(item, rng)] : [wrongAnswer(item, rng), item.answer];
+      const [first, second] = rng.uniform() < 0.5 ? [item.answer, judgeWrongAnswer(item, rng, judgeUnlistedRate)] : [judgeWrongAnswer(item, rng, judgeUnlistedRate), item.answer];
       [a, b] = [renderResponse(style, first), renderResponse(style, second)];
     } else {
-      [a, b] = [sampleResponse(item, rng, 0.5, uniform), sampleResponse(item, rng, 0.5, uniform)];
+      const response = (): string => renderResponse(pickStyle(uniform, rng), rng.uniform() < 0.5 ? item.answer : judgeWrongAnswer(item, rng, judgeUnlistedRate));
+      [a, b] = judgeUnlistedRate > 0 ? [response(), response()] : [sampleResponse(item, rng, 0.5, uniform), sampleResponse(item, rng, 0.5, uniform)];
     }
     if (a === b) continue; // an identical pair carries no preference
     pairs.push({ prompt: item.prompt, responseA: a, responseB: b, probability: oracleProbability(item.prompt, a, b) });
   }
-  return { heldOut, pool, sft, judgePairs: pairs };
+  return { heldOut, pool, validation, sft, judgePairs: pairs };
 }

@@ -11,15 +11,21 @@ import type { DemoAssets } from './assets.ts';
 import { evaluatePolicies, type PolicySamples, type SamplingSettings } from './evaluate.ts';
 import type { ProgressDisplay } from './progress.ts';
 import type { CompareReport, DemoReport } from './report.ts';
-import { DEFAULT_RUN_RECIPE, demoRunConfig, submitAndFollow, uploadAssets, type DemoLossType, type DemoStack } from './run.ts';
+import { DEFAULT_RUN_RECIPE } from './recipe.ts';
+import { demoRunConfig, submitAndFollow, uploadAssets, type DemoLossType, type DemoStack } from './run.ts';
 
 export interface EvaluationSettings {
   /** Samples per held-out prompt and policy (each as player and as opponent). */
   samplesPerPrompt: number;
-  /** Evaluate on at most this many held-out prompts (default: all of them). */
+  /** Evaluate on at most this many prompts of the split (default: all of them). */
   maxPrompts?: number;
+  /** 'held-out' (the report's) or 'validation' (for tuning choices, scripts/tune.ts). Default 'held-out'. */
+  split?: EvaluationSplit;
   threads?: number;
 }
+
+export const EVALUATION_SPLITS = ['held-out', 'validation'] as const;
+export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
 
 export const DEFAULT_EVALUATION: EvaluationSettings = { samplesPerPrompt: 8 };
 
@@ -60,7 +66,10 @@ export async function runDemo({
   display.update({ scope: 'setup', stage: 'uploading the base policy and the judge to the bucket' });
   const models = await uploadAssets(stack.store, assets);
   const judgeConfig = await readJudgeBudgets(assets.judgeDir);
-  const prompts = evaluation.maxPrompts === undefined ? assets.data.heldOut : assets.data.heldOut.slice(0, evaluation.maxPrompts);
+  const split = evaluation.split ?? 'held-out';
+  const all = split === 'validation' ? assets.data.validation : assets.data.heldOut;
+  if (all.length === 0) throw new Error(`runDemo: evaluation.split '${split}' has no prompts; set the asset recipe's data.${split === 'validation' ? 'validationPrompts' : 'heldOutPrompts'} above 0`);
+  const prompts = evaluation.maxPrompts === undefined ? all : all.slice(0, evaluation.maxPrompts);
   const sampleCache = new Map<string, PolicySamples>();
   const reports: DemoReport[] = [];
   let decided = 0;
@@ -70,7 +79,11 @@ export async function runDemo({
     for (const lossType of lossTypes) {
       const runStarted = performance.now();
       const label = lossTypes.length > 1 ? `${lossType} ` : '';
-      const config = applyOverrides(demoRunConfig(assets, models, { ...DEFAULT_RUN_RECIPE, ...recipe, loss_type: lossType }, judgeConfig), overrides);
+      // DPO and IPO are pairwise losses: they train on each prompt's (best, worst) pair of the same
+      // samples and judge scores ('extremes'), where SPPO's recipe may give every response its own
+      // win rate ('all', eq. 4.7 per response).
+      const pairwise = lossType === 'sppo' ? {} : { selection: 'extremes' as const };
+      const config = applyOverrides(demoRunConfig(assets, models, { ...DEFAULT_RUN_RECIPE, ...recipe, ...pairwise, loss_type: lossType }, judgeConfig), overrides);
       const run = await submitAndFollow({ stack, config, artifactsRoot, display, label, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
       // The judge service was given the same folder (uploaded); here it runs in this process. The
       // main thread: a worker-thread judge next to the sampling engine's sessions stalled here.
@@ -102,17 +115,20 @@ export async function runDemo({
         elapsed_s: (performance.now() - runStarted) / 1000,
         run_id: run.runId,
         artifacts_dir: run.artifactsDir,
+        style_games: ev.styleGames,
         setup: {
           num_iterations: config.num_iterations,
           samples_per_prompt: config.samples_per_prompt,
           prompts_per_iteration: config.prompts_per_iteration,
           loss_type: config.loss_type,
+          selection: config.selection,
           beta: config.beta,
           learning_rate: config.learning_rate,
           optim: config.optim,
           num_train_epochs: config.num_train_epochs,
           temperature: config.temperature,
           top_p: config.top_p,
+          eval_split: split,
           held_out_prompts: prompts.length,
           eval_samples_per_prompt: evaluation.samplesPerPrompt,
           judge_decided_pairs: ev.decidedPairs,

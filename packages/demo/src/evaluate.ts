@@ -9,10 +9,11 @@
  * independent draws, and pi_0 vs pi_0 is a sanity row whose expected win rate is exactly 1/2.
  */
 import { createSamplingEngine, renderGenerationPrompt, type PairwiseJudge } from '@sppo/model';
-import { judgeResponse, oracleProbability, styleNashEquilibrium } from './oracle.ts';
+import { nashMix } from './nash.ts';
+import { judgeResponse, oracleProbability, rps, STYLE_WEIGHT } from './oracle.ts';
 import type { RoundReport, WinRateEntry } from './report.ts';
-import { mean, styleDistribution, winRate } from './stats.ts';
-import type { Style, TaskPrompt } from './task.ts';
+import { mean, styleDistribution, tvToStyleMix, winRate } from './stats.ts';
+import { renderResponse, STYLES, type Style, type TaskPrompt } from './task.ts';
 
 export const PLAYER_SEED = 100_000;
 export const OPPONENT_SEED = 200_000;
@@ -116,6 +117,48 @@ export async function compareResponses(
   return { entry: { oracle: wo.mean, judge: wl.mean, ci95: { oracle: wo.ci95, judge: wl.ci95 } }, decided, agreed };
 }
 
+/** A style game: P[i][j] = P(style i beats style j) in STYLES order, and its Nash mix. */
+export interface StyleGame {
+  preference: number[][];
+  nash: Record<Style, number>;
+}
+
+const mixOf = (x: readonly number[]): Record<Style, number> => Object.fromEntries(STYLES.map((s, i) => [s, x[i] as number])) as Record<Style, number>;
+
+/** The oracle's game among correct answers: P = sigmoid(STYLE_WEIGHT * rps), Nash uniform. */
+export function oracleStyleGame(): StyleGame {
+  const preference = STYLES.map((a) => STYLES.map((b) => sigmoid(STYLE_WEIGHT * rps(a, b))));
+  return { preference, nash: mixOf(nashMix(preference)) };
+}
+
+/**
+ * The learned judge's own style game, the one SPPO actually plays (it converges toward the von
+ * Neumann winner of the preference it is given, not of the oracle's): on every prompt, the correct
+ * answer written in each style, each ordered pair judged in both orders (debiased, as in
+ * compareResponses); P[i][j] is the mean over prompts, and its Nash mix is solved by nashMix.
+ */
+export async function judgeStyleGame(prompts: readonly TaskPrompt[], judge: PairwiseJudge, judgePrompts: readonly string[] = prompts.map((p) => p.prompt)): Promise<StyleGame> {
+  if (prompts.length === 0) throw new RangeError('judgeStyleGame: no prompts; give at least one');
+  const batch: { prompt: string; candidate1: string; candidate2: string }[] = [];
+  prompts.forEach((p, k) => {
+    const source = judgePrompts[k] ?? p.prompt;
+    for (const a of STYLES) for (const b of STYLES) batch.push({ prompt: source, candidate1: renderResponse(a, p.answer), candidate2: renderResponse(b, p.answer) });
+  });
+  const z = await judge.compare(batch);
+  const n = STYLES.length;
+  const preference = STYLES.map((_, i) => STYLES.map((__, j) => (i === j ? 0.5 : 0)));
+  prompts.forEach((_, k) => {
+    const at = (i: number, j: number): number => z[k * n * n + i * n + j] as number;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const row = preference[i] as number[];
+        if (i !== j) row[j] = (row[j] as number) + sigmoid((at(i, j) - at(j, i)) / 2) / prompts.length;
+      }
+    }
+  });
+  return { preference, nash: mixOf(nashMix(preference)) };
+}
+
 export interface EvaluateOptions {
   /** Checkpoint folder of pi_t at index t (index 0: the base policy). */
   checkpoints: readonly string[];
@@ -136,6 +179,8 @@ export interface Evaluation {
   decidedPairs: number;
   agreedPairs: number;
   samples: PolicySamples[];
+  /** The style games of the oracle and of the learned judge (on the evaluation prompts). */
+  styleGames: { oracle: StyleGame; judge: StyleGame };
 }
 
 export async function evaluatePolicies({ checkpoints, prompts, judge, sampling, losses = [], sampleCache = new Map(), onProgress = () => undefined }: EvaluateOptions): Promise<Evaluation> {
@@ -150,6 +195,7 @@ export async function evaluatePolicies({ checkpoints, prompts, judge, sampling, 
     }
     samples.push(s);
   }
+  const styleGames = { oracle: oracleStyleGame(), judge: await judgeStyleGame(prompts, judge, samples[0]?.promptTexts) };
   const rounds: RoundReport[] = [];
   let decided = 0;
   let agreed = 0;
@@ -169,9 +215,15 @@ export async function evaluatePolicies({ checkpoints, prompts, judge, sampling, 
       win_rate_vs_prev: vsPrev?.entry ?? null,
       correct_rate: flat.filter((j) => j.correct).length / Math.max(1, flat.length),
       mean_response_tokens: mean(s.playerTokens.flat()),
-      style_distribution: { fractions: dist.fractions, nash: styleNashEquilibrium(), tv_to_nash: dist.tv_to_nash },
+      style_distribution: {
+        fractions: dist.fractions,
+        nash: styleGames.oracle.nash,
+        tv_to_nash: dist.tv_to_nash,
+        judge_nash: styleGames.judge.nash,
+        tv_to_judge_nash: tvToStyleMix(dist.fractions, styleGames.judge.nash),
+      },
       loss: t === 0 ? null : (losses[t] ?? null),
     });
   }
-  return { rounds, judgeAgreement: decided === 0 ? Number.NaN : agreed / decided, decidedPairs: decided, agreedPairs: agreed, samples };
+  return { rounds, judgeAgreement: decided === 0 ? Number.NaN : agreed / decided, decidedPairs: decided, agreedPairs: agreed, samples, styleGames };
 }

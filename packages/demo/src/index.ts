@@ -11,3 +11,4 @@ export * from './evaluate.ts';
 export * from './progress.ts';
 export * from './run.ts';
 export * from './demo.ts';
+export * from './recipe.ts';

@@ -16,6 +16,13 @@ export const winRateSchema = z.strictObject({
 });
 export type WinRateEntry = z.infer<typeof winRateSchema>;
 
+const styleMixSchema = z.strictObject({ plain: z.number().min(0).max(1), formal: z.number().min(0).max(1), warm: z.number().min(0).max(1) });
+const styleGameSchema = z.strictObject({
+  /** P(row style beats column style) among correct answers, rows and columns in plain, formal, warm order. */
+  preference: z.array(z.array(z.number().min(0).max(1)).length(3)).length(3),
+  nash: styleMixSchema,
+});
+
 export const roundReportSchema = z.strictObject({
   /** t of pi_t: 0 is the base policy, t >= 1 the checkpoint after t SPPO iterations. */
   round: z.number().int().min(0),
@@ -27,8 +34,13 @@ export const roundReportSchema = z.strictObject({
   mean_response_tokens: z.number().min(0),
   style_distribution: z.strictObject({
     fractions: z.strictObject({ plain: z.number(), formal: z.number(), warm: z.number(), malformed: z.number() }),
-    nash: z.strictObject({ plain: z.number(), formal: z.number(), warm: z.number() }),
+    /** The oracle's Nash mix over the styles (uniform: the rock-paper-scissors cycle). */
+    nash: styleMixSchema,
+    /** TV distance of the well-formed responses' style mix to the oracle's Nash mix. */
     tv_to_nash: z.number().nullable(),
+    /** The learned judge's own Nash mix over the styles: where SPPO against this judge heads. */
+    judge_nash: styleMixSchema,
+    tv_to_judge_nash: z.number().nullable(),
   }),
   /** Mean training loss of the round that produced pi_t (null for the base). */
   loss: z.number().nullable(),
@@ -44,6 +56,11 @@ export const demoReportSchema = z.strictObject({
   run_id: z.string(),
   /** The run's objects as plain files under their S3 keys. */
   artifacts_dir: z.string(),
+  /**
+   * The style games among correct answers: the oracle's (exact) and the learned judge's (its
+   * debiased probabilities, averaged over the evaluation prompts), each with its Nash mix.
+   */
+  style_games: z.strictObject({ oracle: styleGameSchema, judge: styleGameSchema }),
   /** What was run: the recipe and evaluation sizes. */
   setup: z.record(z.string(), z.unknown()),
 });
@@ -64,7 +81,8 @@ function pad(cells: string[][]): string[] {
   return cells.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
 }
 
-const HEADER = ['policy', 'WR vs pi_0: oracle [95% CI]', 'judge [95% CI]', 'WR vs pi_t-1 (oracle)', 'correct', 'tokens', 'plain/formal/warm/bad', 'TV to Nash', 'loss'];
+const HEADER = ['policy', 'WR vs pi_0: oracle [95% CI]', 'judge [95% CI]', 'WR vs pi_t-1 (oracle)', 'correct', 'tokens', 'plain/formal/warm/bad', 'TV to Nash: oracle', 'judge', 'loss'];
+const tv = (x: number | null): string => (x === null ? '-' : x.toFixed(3));
 
 function row(r: RoundReport, label: string): string[] {
   const f = r.style_distribution.fractions;
@@ -76,7 +94,8 @@ function row(r: RoundReport, label: string): string[] {
     `${pct(r.correct_rate)}%`,
     r.mean_response_tokens.toFixed(2),
     [f.plain, f.formal, f.warm, f.malformed].map((x) => Math.round(100 * x)).join('/'),
-    r.style_distribution.tv_to_nash === null ? '-' : r.style_distribution.tv_to_nash.toFixed(3),
+    tv(r.style_distribution.tv_to_nash),
+    tv(r.style_distribution.tv_to_judge_nash),
     r.loss === null ? '-' : r.loss.toPrecision(3),
   ];
 }
@@ -98,8 +117,17 @@ export function formatCompareTable(report: CompareReport): string {
   return pad([HEADER, ...rows]).join('\n');
 }
 
-export function formatFooter(report: { judge_agreement: number | null; elapsed_s: number }, artifacts: string[]): string {
+const mix = (m: Readonly<Record<'plain' | 'formal' | 'warm', number>>): string => [m.plain, m.formal, m.warm].map((x) => Math.round(100 * x)).join('/');
+
+/** The Nash line: the mix over styles each preference's game prefers (the oracle's and the judge's). */
+export function formatNashLine(games: DemoReport['style_games']): string {
+  return `Nash mix over styles (plain/formal/warm, %): oracle ${mix(games.oracle.nash)}, learned judge ${mix(games.judge.nash)}; TV to Nash: oracle / judge columns`;
+}
+
+export function formatFooter(report: { judge_agreement: number | null; elapsed_s: number; style_games?: DemoReport['style_games']; compare?: readonly DemoReport[] }, artifacts: string[]): string {
+  const games = report.style_games ?? report.compare?.[0]?.style_games;
   return [
+    ...(games === undefined ? [] : [formatNashLine(games)]),
     `judge agreement with the oracle on held-out pairs: ${report.judge_agreement === null ? 'n/a (no pair the oracle decides)' : `${pct(report.judge_agreement)}%`}`,
     `elapsed: ${report.elapsed_s.toFixed(1)} s`,
     ...artifacts.map((dir) => `artifacts: ${dir}`),

@@ -6,7 +6,8 @@ import { runConfigSchema } from '@sppo/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoAssets } from './assets.ts';
 import { buildDemoData } from './data.ts';
-import { DEFAULT_RUN_RECIPE, demoRunConfig, downloadPrefix, uploadAssets } from './run.ts';
+import { DEFAULT_RUN_RECIPE } from './recipe.ts';
+import { demoRunConfig, downloadPrefix, uploadAssets } from './run.ts';
 
 describe('run helpers against the emulator', () => {
   let cloud: TestCloud;

@@ -34,32 +34,6 @@ export interface DemoStack {
 export const DEMO_LOSS_TYPES = ['sppo', 'sigmoid', 'ipo'] as const;
 export type DemoLossType = (typeof DEMO_LOSS_TYPES)[number];
 
-/**
- * The demo's run recipe (OUR recipe for a 0.1M-parameter policy, not the official 7B one; see
- * packages/demo/README.md for how it was tuned). Everything else is the run config's default.
- */
-export const DEFAULT_RUN_RECIPE: RunConfigInput = {
-  num_iterations: 3,
-  samples_per_prompt: 5,
-  prompts_per_iteration: 400,
-  prompts_per_shard: 100,
-  temperature: 1,
-  top_p: 0.9,
-  max_new_tokens: 16,
-  loss_type: 'sppo',
-  beta: 0.2,
-  optim: 'adamw',
-  learning_rate: 1e-3,
-  lr_scheduler_type: 'constant_with_warmup',
-  warmup_ratio: 0.1,
-  num_train_epochs: 4,
-  per_device_train_batch_size: 16,
-  gradient_accumulation_steps: 1,
-  max_length: 48,
-  max_prompt_length: 32,
-  seed: 42,
-};
-
 export class DemoRunError extends Error {
   override name = 'DemoRunError';
 }

@@ -8,6 +8,7 @@
  * independent unit (samples of one prompt are correlated), so the interval is the Student-t
  * interval of the mean of the per-prompt win rates (a cluster-level interval), clamped to [0, 1].
  */
+import { totalVariation } from './nash.ts';
 import { STYLES, type Style } from './task.ts';
 
 export interface MeanCi {
@@ -98,12 +99,23 @@ export function styleDistribution(styles: readonly (Style | undefined)[]): Style
   const counts: Record<Style | 'malformed', number> = { plain: 0, formal: 0, warm: 0, malformed: 0 };
   for (const s of styles) counts[s ?? 'malformed']++;
   const n = styles.length;
-  const formed = n - counts.malformed;
   const fractions = { plain: 0, formal: 0, warm: 0, malformed: 0 };
   for (const key of Object.keys(counts) as (Style | 'malformed')[]) fractions[key] = n === 0 ? 0 : counts[key] / n;
-  let tv = 0;
-  if (formed > 0) for (const s of STYLES) tv += Math.abs(counts[s] / formed - 1 / STYLES.length);
-  return { fractions, tv_to_nash: formed === 0 ? null : tv / 2 };
+  const uniform = { plain: 1 / STYLES.length, formal: 1 / STYLES.length, warm: 1 / STYLES.length };
+  return { fractions, tv_to_nash: tvToStyleMix(fractions, uniform) };
+}
+
+/**
+ * Total variation distance between the style mix of the well-formed responses (`fractions`
+ * renormalised without `malformed`) and a mix over the styles; null when no response is well-formed.
+ */
+export function tvToStyleMix(fractions: Readonly<Record<Style | 'malformed', number>>, mix: Readonly<Record<Style, number>>): number | null {
+  const formed = STYLES.reduce((sum, s) => sum + fractions[s], 0);
+  if (!(formed > 0)) return null;
+  return totalVariation(
+    STYLES.map((s) => fractions[s] / formed),
+    STYLES.map((s) => mix[s]),
+  );
 }
 
 export function mean(values: readonly number[]): number {

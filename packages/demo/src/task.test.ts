@@ -70,6 +70,53 @@ describe('demo task', () => {
     expect(new Set(data.pool.map((p) => p.prompt_id)).size).toBe(data.pool.length);
   });
 
+  it('draws the validation prompts from neither the held-out prompts nor the pool, whatever the pool size', () => {
+    const options = { sftExamples: 10, judgePairs: 10, heldOutPrompts: 48, poolPrompts: 144 };
+    const without = buildDemoData(options);
+    const data = buildDemoData({ ...options, validationPrompts: 60 });
+    const biggerPool = buildDemoData({ ...options, validationPrompts: 60, poolPrompts: 600 });
+    expect(without.validation).toEqual([]);
+    expect(JSON.stringify(data.heldOut)).toBe(JSON.stringify(without.heldOut));
+    expect(JSON.stringify(biggerPool.validation)).toBe(JSON.stringify(data.validation));
+    expect(data.validation).toHaveLength(60);
+    for (const d of [data, biggerPool]) {
+      const taken = new Set([...d.heldOut, ...d.pool].map((p) => p.prompt));
+      expect(d.validation.filter((p) => taken.has(p.prompt))).toEqual([]);
+    }
+    expect(new Set(data.validation.map((p) => p.prompt)).size).toBe(60);
+  });
+
+  it("keeps pi_0's SFT mistakes among the listed words with sftMistakes 'listed'", () => {
+    const listedWords = (prompt: string): string[] => (/: (.*)\?$/.exec(prompt)?.[1] ?? '').split(/, | or /);
+    for (const sftMistakes of ['listed', 'distractors'] as const) {
+      const data = buildDemoData({ sftExamples: 1500, judgePairs: 10, sftCorrectRate: 0.5, sftMistakes });
+      let wrong = 0;
+      let unlisted = 0;
+      for (const row of data.sft) {
+        const parsed = parseResponse(row.response);
+        const truth = solvePrompt(row.prompt);
+        if (parsed === undefined || parsed.answer === truth || row.prompt.startsWith('Repeat')) continue;
+        wrong++;
+        if (!listedWords(row.prompt).includes(parsed.answer)) unlisted++;
+      }
+      expect(wrong).toBeGreaterThan(300);
+      if (sftMistakes === 'listed') expect(unlisted).toBe(0);
+      else expect(unlisted / wrong).toBeGreaterThan(0.1); // the category's other members, outside words
+    }
+  });
+
+  it('draws judge pairs with unlisted wrong answers at judgeUnlistedRate', () => {
+    const listedWords = (prompt: string): string[] => (/: (.*)\?$/.exec(prompt)?.[1] ?? '').split(/, | or /);
+    const unlistedShare = (rate: number): number => {
+      const pairs = buildDemoData({ sftExamples: 10, judgePairs: 600, judgeUnlistedRate: rate }).judgePairs.filter((p) => p.prompt.startsWith('Which is not'));
+      const answers = pairs.flatMap((p) => [p.responseA, p.responseB]).map((y) => parseResponse(y)?.answer);
+      const wrong = pairs.flatMap((p, i) => [p.responseA, p.responseB].filter((_, k) => answers[2 * i + k] !== solvePrompt(p.prompt)).map((y) => ({ p, y })));
+      return wrong.filter(({ p, y }) => !listedWords(p.prompt).includes(parseResponse(y)?.answer ?? '') && !(CATEGORIES as Record<string, readonly string[]>)[/not an? (\w+):/.exec(p.prompt)?.[1] ?? '']?.includes(parseResponse(y)?.answer ?? '')).length / wrong.length;
+    };
+    expect(unlistedShare(0)).toBe(0); // issue 8's judge data: odd's mistakes are members of the category
+    expect(unlistedShare(1)).toBeGreaterThan(0.4); // words of other categories the prompt does not list
+  });
+
   it('writes SFT rows with both correct and wrong answers, in every style, at the asked rates', () => {
     const data = buildDemoData({ sftExamples: 3000, judgePairs: 10, sftCorrectRate: 0.4, sftStyleWeights: { plain: 0.5, formal: 0.3, warm: 0.2 } });
     let correct = 0;

@@ -8,7 +8,7 @@ export function fakeRound(t: number, winRate: number): RoundReport {
     win_rate_vs_prev: t === 0 ? null : { oracle: 0.55, judge: 0.54, ci95: { oracle: [0.5, 0.6], judge: [0.49, 0.59] } },
     correct_rate: 0.3 + 0.1 * t,
     mean_response_tokens: 4 + 0.25 * t,
-    style_distribution: { fractions: { plain: 0.5, formal: 0.3, warm: 0.2, malformed: 0 }, nash: { plain: 1 / 3, formal: 1 / 3, warm: 1 / 3 }, tv_to_nash: 0.1667 },
+    style_distribution: { fractions: { plain: 0.5, formal: 0.3, warm: 0.2, malformed: 0 }, nash: { plain: 1 / 3, formal: 1 / 3, warm: 1 / 3 }, tv_to_nash: 0.1667, judge_nash: { plain: 0.2, formal: 0.5, warm: 0.3 }, tv_to_judge_nash: 0.3 - 0.05 * t },
     loss: t === 0 ? null : 0.5 / t,
   };
 }
@@ -21,6 +21,10 @@ export function fakeReport(lossType = 'sppo'): DemoReport {
     elapsed_s: 123.4,
     run_id: 'local--20260101-000000-abcdef12',
     artifacts_dir: 'artifacts',
+    style_games: {
+      oracle: { preference: [[0.5, 0.269, 0.731], [0.731, 0.5, 0.269], [0.269, 0.731, 0.5]], nash: { plain: 1 / 3, formal: 1 / 3, warm: 1 / 3 } },
+      judge: { preference: [[0.5, 0.4, 0.6], [0.6, 0.5, 0.3], [0.4, 0.7, 0.5]], nash: { plain: 0.2, formal: 0.5, warm: 0.3 } },
+    },
     setup: { samples_per_prompt: 5 },
   };
 }

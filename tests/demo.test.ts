@@ -176,6 +176,24 @@ describe('./sppo demo, small', () => {
       expect(d.tv_to_nash).toBeCloseTo(tvToStyleMix(d.fractions, games.oracle.nash) as number, 12);
     }
     expect(formatFooter(report, [])).toContain('Nash mix over styles');
+    // The run's own evaluation stage (issue 21) on the same held-out prompts, beside the oracle.
+    expect(report.rounds[0]?.stage_evaluation).toBeNull();
+    const heldOut = (report.setup as { held_out_prompts: number }).held_out_prompts;
+    for (const r of report.rounds.slice(1)) {
+      const stage = r.stage_evaluation;
+      expect(stage).not.toBeNull();
+      expect(stage?.prompts).toBe(heldOut);
+      expect(stage?.samples_per_prompt).toBe(2);
+      const metrics = JSON.parse(await text(`runs/${runId}/round=${r.round - 1}/eval/metrics.json`)) as { candidate: number; vs_base: { win_rate: number; lc_win_rate: number }; vs_previous: { win_rate: number } };
+      expect(metrics.candidate).toBe(r.round);
+      expect(stage?.vs_base.win_rate).toBe(metrics.vs_base.win_rate);
+      expect(stage?.vs_base.lc_win_rate).toBe(metrics.vs_base.lc_win_rate);
+      expect(stage?.vs_prev.win_rate).toBe(metrics.vs_previous.win_rate);
+      for (const v of [stage!.vs_base, stage!.vs_prev]) {
+        expect(v.ci95[0]).toBeLessThanOrEqual(v.win_rate);
+        expect(v.ci95[1]).toBeGreaterThanOrEqual(v.win_rate);
+      }
+    }
     expect(report.artifacts_dir).toBe(join(artifacts, 'runs', runId));
     const png = await renderChartPng(report);
     expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);

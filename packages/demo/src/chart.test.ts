@@ -59,10 +59,15 @@ describe('report table', () => {
     expect(lines[1]).toMatch(/-\s*$/); // no loss for the base
     expect(lines[0]).toContain('TV to Nash: oracle');
     expect(lines[3]).toMatch(/0\.167\s+0\.200\s/); // TV to the oracle's and to the judge's Nash mix
+    // The run's evaluation stage beside the oracle and the demo's judge: win rate [CI] (LC).
+    expect(lines[0]).toContain('run eval stage');
+    expect(lines[3]).toContain('62.0 [57.0, 67.0] (60.0)');
+    expect(lines[1]).toMatch(/^pi_0 \(base\)\s+50\.0 \[45\.0, 55\.0\]\s+48\.0 \[43\.0, 54\.0\]\s+-\s/);
   });
 
-  it('prints both Nash mixes in the footer', () => {
+  it('prints both Nash mixes in the footer, and says what each win-rate column measures', () => {
     const footer = formatFooter(fakeReport(), ['artifacts']);
+    expect(footer).toContain("'run eval stage' the run's evaluation stage");
     expect(footer).toContain('oracle 33/33/33, learned judge 20/50/30');
     const compare = formatFooter({ compare: [fakeReport('sppo')], judge_agreement: 0.9, elapsed_s: 1 }, []);
     expect(compare).toContain('learned judge 20/50/30');

@@ -10,7 +10,8 @@ import { loadPairwiseJudge, type PairwiseJudge } from '@sppo/model';
 import type { DemoAssets } from './assets.ts';
 import { evaluatePolicies, type PolicySamples, type SamplingSettings } from './evaluate.ts';
 import type { ProgressDisplay } from './progress.ts';
-import type { CompareReport, DemoReport } from './report.ts';
+import type { EvalMetrics } from '@sppo/core';
+import type { CompareReport, DemoReport, OracleRoundReport, RoundReport } from './report.ts';
 import { DEFAULT_RUN_RECIPE } from './recipe.ts';
 import { demoRunConfig, submitAndFollow, uploadAssets, type DemoLossType, type DemoStack } from './run.ts';
 
@@ -83,7 +84,10 @@ export async function runDemo({
       // samples and judge scores ('extremes'), where SPPO's recipe may give every response its own
       // win rate ('all', eq. 4.7 per response).
       const pairwise = lossType === 'sppo' ? {} : { selection: 'extremes' as const };
-      const config = applyOverrides(demoRunConfig(assets, models, { ...DEFAULT_RUN_RECIPE, ...recipe, ...pairwise, loss_type: lossType }, judgeConfig), overrides);
+      const config = applyOverrides(
+        demoRunConfig(assets, models, { ...DEFAULT_RUN_RECIPE, ...recipe, ...pairwise, loss_type: lossType }, judgeConfig, { prompts, samplesPerPrompt: evaluation.samplesPerPrompt }),
+        overrides,
+      );
       const run = await submitAndFollow({ stack, config, artifactsRoot, display, label, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
       // The judge service was given the same folder (uploaded); here it runs in this process. The
       // main thread: a worker-thread judge next to the sampling engine's sessions stalled here.
@@ -110,7 +114,7 @@ export async function runDemo({
       agreed += ev.agreedPairs;
       reports.push({
         loss_type: lossType,
-        rounds: ev.rounds,
+        rounds: withStageEvaluation(ev.rounds, run.view.evaluation.table),
         judge_agreement: ev.decidedPairs === 0 ? null : ev.judgeAgreement,
         elapsed_s: (performance.now() - runStarted) / 1000,
         run_id: run.runId,
@@ -152,6 +156,27 @@ async function readJudgeBudgets(dir: string): Promise<{ source: number; candidat
 }
 
 /** The report of one run, with the demo-wide fields filled in. */
+/**
+ * Joins the run's evaluation stage (its table in the run view: row t compares checkpoint t + 1
+ * with pi_0 and pi_t) to the oracle's rounds. A round without a stage row (the base) gets null.
+ */
+export function withStageEvaluation(rounds: readonly OracleRoundReport[], table: readonly EvalMetrics[]): RoundReport[] {
+  const versus = (v: EvalMetrics['vs_base']): NonNullable<RoundReport['stage_evaluation']>['vs_base'] => ({
+    win_rate: v.win_rate,
+    ci95: [v.win_rate_ci95[0] ?? 0, v.win_rate_ci95[1] ?? 1],
+    lc_win_rate: v.lc_win_rate,
+    lc_ci95: [v.lc_win_rate_ci95[0] ?? 0, v.lc_win_rate_ci95[1] ?? 1],
+  });
+  return rounds.map((r) => {
+    const row = table.find((e) => e.candidate === r.round);
+    return {
+      ...r,
+      stage_evaluation:
+        row === undefined ? null : { vs_base: versus(row.vs_base), vs_prev: versus(row.vs_previous), samples_per_prompt: row.samples_per_prompt, prompts: row.prompts },
+    };
+  });
+}
+
 export function singleReport(result: DemoResult, elapsedS: number): DemoReport {
   const report = result.reports[0];
   if (report === undefined) throw new Error('runDemo produced no report');

@@ -11,7 +11,7 @@
 import { createSamplingEngine, renderGenerationPrompt, type PairwiseJudge } from '@sppo/model';
 import { nashMix } from './nash.ts';
 import { judgeResponse, oracleProbability, rps, STYLE_WEIGHT } from './oracle.ts';
-import type { RoundReport, WinRateEntry } from './report.ts';
+import type { OracleRoundReport, WinRateEntry } from './report.ts';
 import { mean, styleDistribution, tvToStyleMix, winRate } from './stats.ts';
 import { renderResponse, STYLES, type Style, type TaskPrompt } from './task.ts';
 
@@ -173,7 +173,7 @@ export interface EvaluateOptions {
 }
 
 export interface Evaluation {
-  rounds: RoundReport[];
+  rounds: OracleRoundReport[];
   /** Judge agreement with the oracle over every decided evaluation pair. */
   judgeAgreement: number;
   decidedPairs: number;
@@ -196,7 +196,7 @@ export async function evaluatePolicies({ checkpoints, prompts, judge, sampling, 
     samples.push(s);
   }
   const styleGames = { oracle: oracleStyleGame(), judge: await judgeStyleGame(prompts, judge, samples[0]?.promptTexts) };
-  const rounds: RoundReport[] = [];
+  const rounds: OracleRoundReport[] = [];
   let decided = 0;
   let agreed = 0;
   for (const [t, s] of samples.entries()) {

@@ -23,6 +23,13 @@ const styleGameSchema = z.strictObject({
   nash: styleMixSchema,
 });
 
+const stageVersusSchema = z.strictObject({
+  win_rate: z.number().min(0).max(1),
+  ci95: interval,
+  lc_win_rate: z.number().min(0).max(1),
+  lc_ci95: interval,
+});
+
 export const roundReportSchema = z.strictObject({
   /** t of pi_t: 0 is the base policy, t >= 1 the checkpoint after t SPPO iterations. */
   round: z.number().int().min(0),
@@ -44,8 +51,24 @@ export const roundReportSchema = z.strictObject({
   }),
   /** Mean training loss of the round that produced pi_t (null for the base). */
   loss: z.number().nullable(),
+  /**
+   * The run's own evaluation stage (issue 21) on the same held-out prompts: its learned judge's
+   * position-debiased win rates of pi_t against pi_0 and pi_{t-1}, with the length-controlled
+   * estimate (null for the base). The same preference as the 'judge' column, measured by the
+   * services on their own samples; the oracle columns are the truth.
+   */
+  stage_evaluation: z
+    .strictObject({
+      vs_base: stageVersusSchema,
+      vs_prev: stageVersusSchema,
+      samples_per_prompt: z.number().int().min(1),
+      prompts: z.number().int().min(0),
+    })
+    .nullable(),
 });
 export type RoundReport = z.infer<typeof roundReportSchema>;
+/** A round's report as the demo's own oracle evaluation builds it, before the stage's numbers join it. */
+export type OracleRoundReport = Omit<RoundReport, 'stage_evaluation'>;
 
 export const demoReportSchema = z.strictObject({
   loss_type: z.string(),
@@ -81,7 +104,7 @@ function pad(cells: string[][]): string[] {
   return cells.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
 }
 
-const HEADER = ['policy', 'WR vs pi_0: oracle [95% CI]', 'judge [95% CI]', 'WR vs pi_t-1 (oracle)', 'correct', 'tokens', 'plain/formal/warm/bad', 'TV to Nash: oracle', 'judge', 'loss'];
+const HEADER = ['policy', 'WR vs pi_0: oracle [95% CI]', 'judge [95% CI]', 'run eval stage [95% CI] (LC)', 'WR vs pi_t-1 (oracle)', 'correct', 'tokens', 'plain/formal/warm/bad', 'TV to Nash: oracle', 'judge', 'loss'];
 const tv = (x: number | null): string => (x === null ? '-' : x.toFixed(3));
 
 function row(r: RoundReport, label: string): string[] {
@@ -90,6 +113,7 @@ function row(r: RoundReport, label: string): string[] {
     label,
     withCi(r.win_rate_vs_base.oracle, r.win_rate_vs_base.ci95.oracle),
     withCi(r.win_rate_vs_base.judge, r.win_rate_vs_base.ci95.judge),
+    r.stage_evaluation === null ? '-' : `${withCi(r.stage_evaluation.vs_base.win_rate, r.stage_evaluation.vs_base.ci95)} (${pct(r.stage_evaluation.vs_base.lc_win_rate)})`,
     r.win_rate_vs_prev === null ? '-' : withCi(r.win_rate_vs_prev.oracle, r.win_rate_vs_prev.ci95.oracle),
     `${pct(r.correct_rate)}%`,
     r.mean_response_tokens.toFixed(2),
@@ -124,9 +148,16 @@ export function formatNashLine(games: DemoReport['style_games']): string {
   return `Nash mix over styles (plain/formal/warm, %): oracle ${mix(games.oracle.nash)}, learned judge ${mix(games.judge.nash)}; TV to Nash: oracle / judge columns`;
 }
 
+/** What the three win-rate columns against pi_0 measure. */
+export const WIN_RATE_COLUMNS_LINE =
+  "WR vs pi_0: 'oracle' is the task's exact preference (the truth); 'judge' the learned judge on the demo's own samples; " +
+  "'run eval stage' the run's evaluation stage (eval_prompts = these held-out prompts): the same learned judge through the services, " +
+  'both orders, its own samples, with the length-controlled win rate in parentheses. The two judge columns measure the same preference; where they differ from the oracle, the judge is wrong.';
+
 export function formatFooter(report: { judge_agreement: number | null; elapsed_s: number; style_games?: DemoReport['style_games']; compare?: readonly DemoReport[] }, artifacts: string[]): string {
   const games = report.style_games ?? report.compare?.[0]?.style_games;
   return [
+    WIN_RATE_COLUMNS_LINE,
     ...(games === undefined ? [] : [formatNashLine(games)]),
     `judge agreement with the oracle on held-out pairs: ${report.judge_agreement === null ? 'n/a (no pair the oracle decides)' : `${pct(report.judge_agreement)}%`}`,
     `elapsed: ${report.elapsed_s.toFixed(1)} s`,

@@ -57,7 +57,18 @@ export async function uploadAssets(store: ObjectStore, assets: DemoAssets): Prom
   return prefixes;
 }
 
-export function demoRunConfig(assets: DemoAssets, models: ModelPrefixes, recipe: RunConfigInput, judgeBudgets: { source: number; candidate: number }): RunConfigInput {
+/**
+ * The run's config. With `evaluation`, the run's own evaluation stage (issue 21) samples the same
+ * held-out prompts from every new policy and judges them against pi_0 and pi_t with the run's
+ * judge, so the report can set its numbers beside the oracle's.
+ */
+export function demoRunConfig(
+  assets: DemoAssets,
+  models: ModelPrefixes,
+  recipe: RunConfigInput,
+  judgeBudgets: { source: number; candidate: number },
+  evaluation?: { prompts: readonly { prompt_id: string; prompt: string }[]; samplesPerPrompt: number },
+): RunConfigInput {
   return {
     ...recipe,
     model_name_or_path: models.base.replace(/\/$/, ''),
@@ -65,6 +76,13 @@ export function demoRunConfig(assets: DemoAssets, models: ModelPrefixes, recipe:
     judge_max_source_tokens: judgeBudgets.source,
     judge_max_candidate_tokens: judgeBudgets.candidate,
     prompts: assets.data.pool.map((p) => ({ prompt_id: p.prompt_id, prompt: p.prompt })),
+    ...(evaluation === undefined
+      ? {}
+      : {
+          // Suffixed ids: the held-out set may hold the same task prompt twice (as the pool does).
+          eval_prompts: evaluation.prompts.map((p, i) => ({ prompt_id: `${p.prompt_id}-e${i}`, prompt: p.prompt })),
+          eval_samples_per_prompt: evaluation.samplesPerPrompt,
+        }),
   };
 }
 

@@ -10,6 +10,15 @@ export function fakeRound(t: number, winRate: number): RoundReport {
     mean_response_tokens: 4 + 0.25 * t,
     style_distribution: { fractions: { plain: 0.5, formal: 0.3, warm: 0.2, malformed: 0 }, nash: { plain: 1 / 3, formal: 1 / 3, warm: 1 / 3 }, tv_to_nash: 0.1667, judge_nash: { plain: 0.2, formal: 0.5, warm: 0.3 }, tv_to_judge_nash: 0.3 - 0.05 * t },
     loss: t === 0 ? null : 0.5 / t,
+    stage_evaluation:
+      t === 0
+        ? null
+        : {
+            vs_base: { win_rate: winRate - 0.01, ci95: [winRate - 0.06, winRate + 0.04], lc_win_rate: winRate - 0.03, lc_ci95: [winRate - 0.09, winRate + 0.03] },
+            vs_prev: { win_rate: 0.53, ci95: [0.48, 0.58], lc_win_rate: 0.52, lc_ci95: [0.46, 0.58] },
+            samples_per_prompt: 8,
+            prompts: 96,
+          },
   };
 }
 

@@ -115,6 +115,8 @@ async function trainRound(task: TrainTask, logger: Logger, o: TrainHandlerOption
     ...(resume ? { resume } : {}),
     ...(o.thread ? { thread: o.thread } : {}),
     ...(o.session ? { session: o.session } : {}),
+    // use_peft on a bf16 checkpoint: the frozen base stays bf16 in memory (exact: its weights are bf16 values).
+    ...(args.use_peft && base.config.torch_dtype === 'bfloat16' ? { loraBaseDtype: 'bfloat16' as const } : {}),
     onSave: async (state) => {
       await states.save(state);
       logger.info('train.state_saved', { run_id: run, round: t, step: state.step });

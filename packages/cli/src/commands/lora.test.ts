@@ -4,7 +4,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readCheckpoint, syntheticCorpus } from '@sppo/model';
+import { bf16BitsToFloat, floatToBf16Bits } from '@sppo/autodiff';
+import { mergeLora, readCheckpoint, readPeftAdapter, syntheticCorpus } from '@sppo/model';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../errors.ts';
 import { runInitModel } from './init-model.ts';
@@ -69,5 +70,23 @@ describe('use_peft on the command line', () => {
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(/lora_target_modules/);
     expect((err as Error).message).toMatch(/q_proj/);
+  });
+
+  it('sft on a bf16 checkpoint: the base is held as bf16; the checkpoint is pi_t + adapter, stored in bf16', async () => {
+    const bf16 = join(dir, 'tiny-bf16');
+    const config = JSON.parse(await readFile(join(model, 'config.json'), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(dir, 'bf16-config.json'), JSON.stringify({ ...config, torch_dtype: 'bfloat16' }));
+    expect(await runInitModel(['--config', join(dir, 'bf16-config.json'), '--tokenizer', model, '--out', bf16, '--seed=3'])).toBe(0);
+    const rows = syntheticCorpus({ documents: 4, seed: 4 }).map((d, i) => ({ prompt: `Fact ${i}`, response: d.slice(0, 30) }));
+    const data = join(dir, 'sft-bf16.jsonl');
+    await writeFile(data, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const out = join(dir, 'sft-bf16-lora');
+    expect(await runSft(['--model', bf16, '--data', data, '--out', out, '--preset=tiny', '--use_peft=true', '--lora_dropout=0', '--learning_rate=0.05', '--per_device_train_batch_size=4'])).toBe(0);
+    expect(stderr.join('')).toContain('(bf16 base)');
+    const base = await readCheckpoint(bf16);
+    const trained = await readCheckpoint(out);
+    const adapter = readPeftAdapter(base.config, { config: await readFile(join(out, 'adapter', 'adapter_config.json'), 'utf8'), weights: new Uint8Array(await readFile(join(out, 'adapter', 'adapter_model.safetensors'))) });
+    const merged = mergeLora(base.config, base.weights, adapter.spec, adapter.weights);
+    for (const [name, w] of merged) expect(trained.weights.get(name), name).toEqual(bf16BitsToFloat(floatToBf16Bits(w)));
   });
 });

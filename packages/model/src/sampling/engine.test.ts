@@ -69,24 +69,27 @@ describe('greedy decoding', () => {
 });
 
 describe('the shared-cache decoder (KV cache appended in place)', () => {
-  it('is what our checkpoints decode with, and gives the same tokens as model.onnx for every row', async () => {
-    expect(engine.info.kvCache).toBe('shared');
+  it('is what our checkpoints decode with under kv_cache auto, and gives the same tokens as model.onnx for every row', async () => {
+    expect(engine.info.kvCache).toBe('concat'); // the default
+    const auto = await createSamplingEngine({ modelDir: dir, intraOpNumThreads: 1, kvCache: 'auto' });
     const concat = await createSamplingEngine({ modelDir: dir, intraOpNumThreads: 1, kvCache: 'concat' });
     const small = await createSamplingEngine({ modelDir: dir, intraOpNumThreads: 1, kvCache: 'shared', maxBatchSize: 3, prefillLogitsBytes: 1 });
     try {
+      expect(auto.info.kvCache).toBe('shared');
       expect(concat.info.kvCache).toBe('concat');
       // Every prompt length (left padding), K = 3 seeds each, budgets that end rows at different
       // steps (rows leave the batch, padding columns are dropped), EOS honoured.
       const rows = prompts.flatMap((p, i) => [0, 1, 2].map((s) => ({ prompt: p, seed: 10 * i + s })));
       for (const params of [greedy, sampled, { temperature: 0.8, topK: 20, maxNewTokens: 9 }]) {
         const expected = await concat.generate(rows, params);
-        expect(await engine.generate(rows, params)).toEqual(expected);
+        expect(await auto.generate(rows, params)).toEqual(expected);
         expect(await small.generate(rows, params)).toEqual(expected);
       }
       // Calls merged into one batch with different budgets.
-      const [a, b] = await Promise.all([engine.generate(rows.slice(0, 4), { ...sampled, maxNewTokens: 3 }), engine.generate(rows.slice(4), sampled)]);
+      const [a, b] = await Promise.all([auto.generate(rows.slice(0, 4), { ...sampled, maxNewTokens: 3 }), auto.generate(rows.slice(4), sampled)]);
       expect([...a, ...b]).toEqual([...(await concat.generate(rows.slice(0, 4), { ...sampled, maxNewTokens: 3 })), ...(await concat.generate(rows.slice(4), sampled))]);
     } finally {
+      await auto.close();
       await concat.close();
       await small.close();
     }

@@ -25,9 +25,10 @@ export interface SamplingEngineOptions {
   /** Prompts are prefilled in chunks whose all-position logits stay under this (default 256 MiB). */
   prefillLogitsBytes?: number;
   /**
-   * 'auto' (default): our checkpoints decode with the shared-cache graph (graphs/shared-cache.ts:
-   * the KV cache appended in place), other folders with their ONNX file; 'shared': that graph or
-   * an error; 'concat': always the folder's ONNX file (model.onnx, as transformers.js runs it).
+   * 'concat' (default): the folder's ONNX file (model.onnx, as transformers.js runs it); 'auto':
+   * our checkpoints decode with the shared-cache graph (graphs/shared-cache.ts: the KV cache
+   * appended in place), other folders with their ONNX file; 'shared': that graph or an error.
+   * See KvCacheMode for when each is faster.
    */
   kvCache?: KvCacheMode;
 }
@@ -125,7 +126,7 @@ export async function createSamplingEngine({
   maxBatchSize = 256,
   requireComplete = false,
   prefillLogitsBytes = 256 * 2 ** 20,
-  kvCache = 'auto',
+  kvCache = 'concat',
 }: SamplingEngineOptions): Promise<SamplingEngine> {
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
     throw new SamplingError('invalid_params', `maxBatchSize must be an integer >= 1, got ${maxBatchSize}`, { param: 'max_batch_size' });

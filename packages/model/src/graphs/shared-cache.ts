@@ -80,14 +80,14 @@ function groupQueryAttention(g: GraphBuilder, config: LlamaGraphConfig, inputIds
   const biasShape = g.concat([batch, g.ints([1]), g.dimTensor(T, inputIds), g.unsqueeze(total, [0])], 0);
   const bias = g.expand(keyBias, biasShape, [inputIds.shape[0]!, 1, T, attentionMask.shape[1]!]);
   return (_layer, q, k, v, past) => {
-    const capacity = past.key.shape;
+    const cacheShape = past.key.shape; // [B, kv, capacity, hd]: present is the same buffer
     const [output, key, value] = g.emitMulti(
       'GroupQueryAttention',
       [packHeads(g, q, nH, hd), packHeads(g, k, nKv, hd), packHeads(g, v, nKv, hd), past.key, past.value, seqlensK, totalLength, undefined, undefined, undefined, bias],
       [
         { shape: [inputIds.shape[0]!, T, nH * hd], dtype: q.dtype },
-        { shape: capacity, dtype: q.dtype },
-        { shape: capacity, dtype: q.dtype },
+        { shape: cacheShape, dtype: q.dtype },
+        { shape: cacheShape, dtype: q.dtype },
       ],
       {
         domain: 'com.microsoft',

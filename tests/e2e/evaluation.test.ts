@@ -173,6 +173,12 @@ test('a 2-round run with eval_holdout evaluates both rounds, never trains on a h
   expect(summary.evaluation).toEqual(metrics);
   expect(summary.rounds.map((r) => r.evaluation)).toEqual(metrics);
   expect(view.summary).toEqual(summary);
+  // So does each round's own view (GET /v1/runs/{id}/rounds/{t}).
+  for (const [t, row] of metrics.entries()) {
+    const round = await api(`/v1/runs/${runId}/rounds/${t}`);
+    expect(round.evaluation).toEqual(row);
+    expect((round.links as { evaluation: string }).evaluation).toBe(evalMetricsKey(runId, t));
+  }
 
   // ./sppo run printed the table: its header and one line per evaluated round.
   expect(output).toMatch(/evaluation: judge rule:length on 2 held-out prompt\(s\) x 2 sample\(s\)/);

@@ -1501,9 +1501,66 @@ export interface components {
                     };
                 };
             } | null;
+            /** @description The evaluation of this round's checkpoint round+1 against pi_0 and pi_round (issue 21); null until written, or when the round is not evaluated. */
+            evaluation: {
+                /** @description Run id: 1-63 characters of a-z, 0-9 and "-", starting with a letter or digit. */
+                run_id: string;
+                /** @description 0-based SPPO iteration; round t uses checkpoint t and produces checkpoint t+1. */
+                round: number;
+                /** @description Checkpoint t+1. */
+                candidate: number;
+                judge_model: string;
+                /** @description Evaluation prompts judged. */
+                prompts: number;
+                samples_per_prompt: number;
+                /** @description pi_{t+1} against pi_0. */
+                vs_base: {
+                    /** @description The baseline checkpoint (0, or t). */
+                    baseline: number;
+                    /** @description Mean over prompts of the position-debiased judge probability that pi_{t+1} wins. */
+                    win_rate: number;
+                    /** @description 95% interval over prompts (normal approximation). */
+                    win_rate_ci95: number[];
+                    /** @description Length-controlled win rate (AlpacaEval 2.0 style): the regression's win rate at zero length difference. */
+                    lc_win_rate: number;
+                    /** @description 95% percentile-bootstrap interval over prompts. */
+                    lc_win_rate_ci95: number[];
+                    /** @description Fitted weight of tanh(length difference / sd): > 0 when the judge favours the longer answer. */
+                    length_weight: number;
+                    /** @description Mean candidate minus baseline response length, tokens. */
+                    mean_length_diff: number;
+                    comparisons: number;
+                };
+                /** @description pi_{t+1} against pi_t (the same as vs_base for round 0). */
+                vs_previous: {
+                    /** @description The baseline checkpoint (0, or t). */
+                    baseline: number;
+                    /** @description Mean over prompts of the position-debiased judge probability that pi_{t+1} wins. */
+                    win_rate: number;
+                    /** @description 95% interval over prompts (normal approximation). */
+                    win_rate_ci95: number[];
+                    /** @description Length-controlled win rate (AlpacaEval 2.0 style): the regression's win rate at zero length difference. */
+                    lc_win_rate: number;
+                    /** @description 95% percentile-bootstrap interval over prompts. */
+                    lc_win_rate_ci95: number[];
+                    /** @description Fitted weight of tanh(length difference / sd): > 0 when the judge favours the longer answer. */
+                    length_weight: number;
+                    /** @description Mean candidate minus baseline response length, tokens. */
+                    mean_length_diff: number;
+                    comparisons: number;
+                };
+                /** @description Mean evaluation response length of each compared policy, tokens. */
+                mean_response_tokens: {
+                    /** @description 0-based SPPO iteration; round t uses checkpoint t and produces checkpoint t+1. */
+                    policy: number;
+                    tokens: number;
+                }[];
+            } | null;
             links: {
                 manifest: string;
                 metrics: string;
+                /** @description runs/{run}/round={t}/eval/metrics.json */
+                evaluation: string;
                 generations: {
                     shard: number;
                     key: string;

@@ -159,9 +159,13 @@ export const roundViewSchema = z.object({
   phase: z.enum(ROUND_PHASES),
   manifest: roundManifestSchema.nullable().describe('null until the round started.'),
   metrics: roundMetricsSchema.nullable(),
+  evaluation: evalMetricsSchema
+    .nullable()
+    .describe("The evaluation of this round's checkpoint round+1 against pi_0 and pi_round (issue 21); null until written, or when the round is not evaluated."),
   links: z.object({
     manifest: z.string(),
     metrics: z.string(),
+    evaluation: z.string().describe('runs/{run}/round={t}/eval/metrics.json'),
     generations: z.array(shardLinkSchema),
     triplets: z.array(shardLinkSchema),
     checkpoint: z.object({ prefix: z.string(), complete_key: z.string(), complete: z.boolean() }).describe("This round's output checkpoint (round+1)."),

@@ -194,9 +194,10 @@ export async function buildRoundView(store: RunStore, record: RunRecord, t: numb
   const run = await loadRequired(store, record);
   const runId = record.run_id;
   const has = new Set(run.objects.map((o) => o.key));
-  const [manifest, metrics] = await Promise.all([
+  const [manifest, metrics, evaluation] = await Promise.all([
     has.has(manifestKey(runId, t)) ? readJson(store, manifestKey(runId, t), roundManifestSchema) : Promise.resolve(null),
     roundMetrics(store, runId, t, run.objects.map((o) => o.key)),
+    has.has(evalMetricsKey(runId, t)) ? readJson(store, evalMetricsKey(runId, t), evalMetricsSchema) : Promise.resolve(null),
   ]);
   const shards = Array.from({ length: run.shardCount }, (_, i) => i);
   return {
@@ -205,9 +206,11 @@ export async function buildRoundView(store: RunStore, record: RunRecord, t: numb
     phase: deriveRoundProgress(run.state, t).phase,
     manifest,
     metrics,
+    evaluation,
     links: {
       manifest: manifestKey(runId, t),
       metrics: roundMetricsKey(runId, t),
+      evaluation: evalMetricsKey(runId, t),
       generations: shards.map((shard) => ({ shard, key: generationShardKey(runId, t, shard), exists: has.has(generationShardKey(runId, t, shard)) })),
       triplets: shards.map((shard) => ({ shard, key: tripletShardKey(runId, t, shard), exists: has.has(tripletShardKey(runId, t, shard)) })),
       checkpoint: { prefix: checkpointPrefix(runId, t + 1), complete_key: checkpointCompleteKey(runId, t + 1), complete: has.has(checkpointCompleteKey(runId, t + 1)) },

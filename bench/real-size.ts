@@ -55,6 +55,21 @@ interface ChildResult {
   logps?: number[];
 }
 
+/** The figures every row reports for one peer run and one of ours: rates, times, load, peak RSS, speedup. */
+function pairFigures(peer: ChildResult, ours: ChildResult): Record<string, number> {
+  return {
+    peer_tokens_per_s: +(peer.tokens / (peer.ms / 1000)).toFixed(1),
+    our_tokens_per_s: +(ours.tokens / (ours.ms / 1000)).toFixed(1),
+    peer_ms: Math.round(peer.ms),
+    our_ms: Math.round(ours.ms),
+    peer_load_ms: Math.round(peer.load_ms),
+    our_load_ms: Math.round(ours.load_ms),
+    peer_peak_rss_mb: peer.peak_rss_mb,
+    our_peak_rss_mb: ours.peak_rss_mb,
+    speedup: +(peer.ms / ours.ms).toFixed(2),
+  };
+}
+
 function arg(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
@@ -230,15 +245,7 @@ async function main(): Promise<void> {
         case: `score ${SCORE_ROWS} rows (${work.score.map((r) => r.promptIds.length + r.responseIds.length).join(', ')} tokens), Qwen2.5-0.5B shape, float32`,
         scored_tokens: ours.tokens,
         peer: `${peerName}: model forward, log-probs from its logits`,
-        peer_tokens_per_s: +(peer.tokens / (peer.ms / 1000)).toFixed(1),
-        our_tokens_per_s: +(ours.tokens / (ours.ms / 1000)).toFixed(1),
-        peer_ms: Math.round(peer.ms),
-        our_ms: Math.round(ours.ms),
-        peer_load_ms: Math.round(peer.load_ms),
-        our_load_ms: Math.round(ours.load_ms),
-        peer_peak_rss_mb: peer.peak_rss_mb,
-        our_peak_rss_mb: ours.peak_rss_mb,
-        speedup: +(peer.ms / ours.ms).toFixed(2),
+        ...pairFigures(peer, ours),
         batch_width: width,
         our_bucket_width: bucketLength(width, DEFAULT_SCORE_BUCKET),
         our_exact_width_tokens_per_s: +(exact.tokens / (exact.ms / 1000)).toFixed(1),
@@ -254,16 +261,8 @@ async function main(): Promise<void> {
         case: `generate 1 prompt (${work.prompt.length} tokens) x K=${K}, ${NEW_TOKENS} new tokens, Qwen2.5-0.5B shape, float32`,
         generated_tokens: ours.tokens,
         peer: `${peerName}: generate`,
-        peer_tokens_per_s: +(peer.tokens / (peer.ms / 1000)).toFixed(1),
-        our_tokens_per_s: +(ours.tokens / (ours.ms / 1000)).toFixed(1),
+        ...pairFigures(peer, ours),
         our_replicas: defaultReplicas('cpu', await modelWeightBytes(dir)),
-        peer_ms: Math.round(peer.ms),
-        our_ms: Math.round(ours.ms),
-        peer_load_ms: Math.round(peer.load_ms),
-        our_load_ms: Math.round(ours.load_ms),
-        peer_peak_rss_mb: peer.peak_rss_mb,
-        our_peak_rss_mb: ours.peak_rss_mb,
-        speedup: +(peer.ms / ours.ms).toFixed(2),
       });
     }
     console.log(

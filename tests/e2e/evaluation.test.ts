@@ -7,11 +7,9 @@
  * - carries the table in the run view (GET /v1/runs/{id} `evaluation.table`) and in summary.json,
  *   and `./sppo run` prints it as the rounds finish.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   evalGenerationShardKey,
@@ -31,9 +29,8 @@ import {
 } from '@sppo/core';
 import { runInitModel } from '../../packages/cli/src/commands/init-model.ts';
 import { startLocalStack, type LocalStack } from '../../packages/cli/src/local-stack.ts';
+import { exitOf, sppoCli } from '../helpers/sppo-cli.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(ROOT, 'packages/cli/src/main.ts');
 const ROUNDS = 2;
 const HOLDOUT = 2;
 const API_KEY = 'sk-e2e-evaluation-key';
@@ -93,15 +90,12 @@ test('a 2-round run with eval_holdout evaluates both rounds, never trains on a h
       '',
     ].join('\n'),
   );
-  const run = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, 'run', recipe, `--gateway=${stack.gatewayUrl}`, `--api-key=${API_KEY}`, '--interval=1'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const run = sppoCli(['run', recipe, `--gateway=${stack.gatewayUrl}`, `--api-key=${API_KEY}`, '--interval=1']);
   let output = '';
-  run.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  run.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  run.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  run.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   const timer = setTimeout(() => run.kill('SIGKILL'), RUN_DONE_MS);
-  const code = await new Promise<number | null>((done) => run.once('exit', (c) => done(c)));
+  const code = await exitOf(run);
   clearTimeout(timer);
   expect(code, `./sppo run:\n${output}`).toBe(0);
   const runId = /run ([a-z0-9-]+):/.exec(output)?.[1] as string;

@@ -5,68 +5,42 @@
  * through two rounds on its own (each checkpoint.ready starts the next round) to `completed`.
  * Then Ctrl-C (SIGINT) stops `up` and every child cleanly.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { exitOf, sppoCli as cli, startSppoUp, type SppoUp } from '../helpers/sppo-cli.ts';
 import { runInitModel } from '../../packages/cli/src/commands/init-model.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(ROOT, 'packages/cli/src/main.ts');
 const API_KEY = 'sk-e2e-local-stack-key';
 const ROUNDS = 2;
 const STACK_READY_MS = 60_000;
 const RUN_DONE_MS = 240_000;
 
 let work: string;
-let up: ChildProcess;
-let upOutput = '';
-let gatewayUrl: string;
-
-function cli(args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((done) => child.once('exit', (code) => done(code)));
-}
+let up: SppoUp;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'sppo-e2e-'));
   // A tiny random policy as a local folder: the gateway records the path and the workers read it.
   expect(await runInitModel(['--out', join(work, 'base'), '--preset', 'tiny', '--seed', '7'])).toBe(0);
-
-  up = cli(['up', '--port=0', '--emulator-port=0', `--data-dir=${join(work, 'emulator')}`, '--tenant=e2e', `--api-key=${API_KEY}`]);
-  up.stdout!.on('data', (d: Buffer) => (upOutput += d.toString()));
-  up.stderr!.on('data', (d: Buffer) => (upOutput += d.toString()));
-  const started = Date.now();
-  while (!/gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.test(upOutput)) {
-    if (up.exitCode !== null) throw new Error(`./sppo up exited ${up.exitCode}:\n${upOutput}`);
-    if (Date.now() - started > STACK_READY_MS) throw new Error(`./sppo up printed no gateway URL in ${STACK_READY_MS} ms:\n${upOutput}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  gatewayUrl = /gateway\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(upOutput)![1]!;
+  up = await startSppoUp({ dataDir: join(work, 'emulator'), apiKey: API_KEY, readyMs: STACK_READY_MS });
 }, STACK_READY_MS + 30_000);
 
 afterAll(async () => {
-  if (up && up.exitCode === null) {
-    up.kill('SIGKILL');
-    await exitOf(up);
+  if (up && up.child.exitCode === null) {
+    up.child.kill('SIGKILL');
+    await exitOf(up.child);
   }
   if (work) await rm(work, { recursive: true, force: true });
 });
 
 test('a run submitted once goes through two rounds by itself, then Ctrl-C stops the stack', async () => {
+  const { gatewayUrl } = up;
   const health = await fetch(`${gatewayUrl}/health/ready`);
   expect(health.status, await health.clone().text()).toBe(200);
   // The dashboard's sign-in link, with the key in the fragment (never sent to the server).
-  expect(upOutput).toContain(`dashboard ${gatewayUrl}/#key=${API_KEY}`);
+  expect(up.output()).toContain(`dashboard ${gatewayUrl}/#key=${API_KEY}`);
   expect((await fetch(`${gatewayUrl}/`)).headers.get('content-type')).toContain('text/html');
 
   const recipe = join(work, 'recipe.yaml');
@@ -100,7 +74,7 @@ test('a run submitted once goes through two rounds by itself, then Ctrl-C stops 
   const timer = setTimeout(() => run.kill('SIGKILL'), RUN_DONE_MS);
   const code = await exitOf(run);
   clearTimeout(timer);
-  expect(code, `./sppo run:\n${runOutput}\n./sppo up:\n${upOutput.slice(-4000)}`).toBe(0);
+  expect(code, `./sppo run:\n${runOutput}\n./sppo up:\n${up.output().slice(-4000)}`).toBe(0);
 
   // The run as the API reports it: completed, no failures, every round trained.
   const list = (await (await fetch(`${gatewayUrl}/v1/runs`, { headers: { authorization: `Bearer ${API_KEY}` } })).json()) as { runs: { run_id: string }[] };
@@ -118,7 +92,7 @@ test('a run submitted once goes through two rounds by itself, then Ctrl-C stops 
   }
 
   // Ctrl-C: up stops its children and exits 0; the emulator's state stays on disk.
-  up.kill('SIGINT');
-  expect(await exitOf(up)).toBe(0);
+  up.child.kill('SIGINT');
+  expect(await exitOf(up.child)).toBe(0);
   expect((await readdir(join(work, 'emulator'))).length).toBeGreaterThan(0);
 }, RUN_DONE_MS + 60_000);

@@ -4,54 +4,34 @@
  * `preset:tiny`, which `./sppo run` builds first (here into a temporary --models-dir); the run goes
  * through both rounds to `completed` with nothing downloaded.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { exitOf, sppoCli as cli, startSppoUp, type SppoUp } from '../helpers/sppo-cli.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(ROOT, 'packages/cli/src/main.ts');
 const API_KEY = 'sk-e2e-recipe-local-tiny';
 const STACK_READY_MS = 60_000;
 const RUN_DONE_MS = 240_000;
 
 let work: string;
-let up: ChildProcess;
-let upOutput = '';
-let gatewayUrl: string;
-
-function cli(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], { cwd: ROOT, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-const exitOf = (child: ChildProcess): Promise<number | null> =>
-  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((done) => child.once('exit', (code) => done(code)));
+let up: SppoUp;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'sppo-e2e-recipe-'));
-  up = cli(['up', '--port=0', '--emulator-port=0', `--data-dir=${join(work, 'emulator')}`, '--tenant=e2e', `--api-key=${API_KEY}`]);
-  for (const stream of [up.stdout!, up.stderr!]) stream.on('data', (d: Buffer) => (upOutput += d.toString()));
-  const started = Date.now();
-  const url = /gateway\s+(http:\/\/127\.0\.0\.1:\d+)/;
-  while (!url.test(upOutput)) {
-    if (up.exitCode !== null) throw new Error(`./sppo up exited ${up.exitCode}:\n${upOutput}`);
-    if (Date.now() - started > STACK_READY_MS) throw new Error(`./sppo up printed no gateway URL in ${STACK_READY_MS} ms:\n${upOutput}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  gatewayUrl = url.exec(upOutput)![1]!;
+  up = await startSppoUp({ dataDir: join(work, 'emulator'), apiKey: API_KEY, readyMs: STACK_READY_MS });
 }, STACK_READY_MS + 30_000);
 
 afterAll(async () => {
-  if (up && up.exitCode === null) {
-    up.kill('SIGINT');
-    await exitOf(up);
+  if (up && up.child.exitCode === null) {
+    up.child.kill('SIGINT');
+    await exitOf(up.child);
   }
   if (work) await rm(work, { recursive: true, force: true });
 });
 
 test('./sppo run recipes/local-tiny.yaml completes on the ./sppo up stack', async () => {
+  const { gatewayUrl } = up;
   const models = join(work, 'models');
   const run = cli(['run', 'recipes/local-tiny.yaml', `--gateway=${gatewayUrl}`, `--api-key=${API_KEY}`, '--interval=1', `--models-dir=${models}`]);
   let runOutput = '';
@@ -59,7 +39,7 @@ test('./sppo run recipes/local-tiny.yaml completes on the ./sppo up stack', asyn
   const timer = setTimeout(() => run.kill('SIGKILL'), RUN_DONE_MS);
   const code = await exitOf(run);
   clearTimeout(timer);
-  expect(code, `./sppo run:\n${runOutput}\n./sppo up:\n${upOutput.slice(-4000)}`).toBe(0);
+  expect(code, `./sppo run:\n${runOutput}\n./sppo up:\n${up.output().slice(-4000)}`).toBe(0);
   expect(runOutput).toContain(`model preset:tiny: ${join(models, 'tiny-seed1')}`);
   expect(await readdir(join(models, 'tiny-seed1'))).toContain('_COMPLETE');
 

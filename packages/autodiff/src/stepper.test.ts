@@ -15,18 +15,22 @@ const D = 4;
 const C = 3;
 type Bucket = { batch: number };
 
-const classifier = ({ batch }: Bucket) =>
-  buildTrainStep(
-    (g: GraphBuilder) => {
-      const x = g.input('x', [batch, D]);
-      const y = g.input('y', [batch, 1], 'int64');
-      const w = g.param('w', [D, C]);
-      const b = g.param('b', [C]);
-      const logp = g.logSoftmax(g.add(g.matmul(x, w), b), -1);
-      return { loss: g.neg(g.reduceMean(g.gatherElements(logp, y, 1), [])) };
-    },
-    { optimizer: { type: 'adamw', weightDecay: 0 }, maxGradNorm: 1 },
-  );
+/** A linear softmax classifier's step per bucket; `trainable` limits the params that train (the rest frozen). */
+const classifierTraining =
+  (trainable?: string[]) =>
+  ({ batch }: Bucket) =>
+    buildTrainStep(
+      (g: GraphBuilder) => {
+        const x = g.input('x', [batch, D]);
+        const y = g.input('y', [batch, 1], 'int64');
+        const w = g.param('w', [D, C]);
+        const b = g.param('b', [C]);
+        const logp = g.logSoftmax(g.add(g.matmul(x, w), b), -1);
+        return { loss: g.neg(g.reduceMean(g.gatherElements(logp, y, 1), [])) };
+      },
+      { optimizer: { type: 'adamw', weightDecay: 0 }, maxGradNorm: 1, ...(trainable === undefined ? {} : { params: trainable }) },
+    );
+const classifier = classifierTraining();
 
 function data(batch: number, seed: number): Record<string, TensorData> {
   const r = seededNormal(seed);
@@ -43,18 +47,7 @@ const init = () => ({ w: new Float32Array(D * C), b: new Float32Array(C) });
 
 describe('train stepper', () => {
   it('a frozen param (e.g. a LoRA base) stays as given over two buckets, has no optimizer state, and can be left out of getParams', async () => {
-    const adapterOnly = ({ batch }: Bucket) =>
-      buildTrainStep(
-        (g: GraphBuilder) => {
-          const x = g.input('x', [batch, D]);
-          const y = g.input('y', [batch, 1], 'int64');
-          const w = g.param('w', [D, C]);
-          const b = g.param('b', [C]);
-          const logp = g.logSoftmax(g.add(g.matmul(x, w), b), -1);
-          return { loss: g.neg(g.reduceMean(g.gatherElements(logp, y, 1), [])) };
-        },
-        { optimizer: { type: 'adamw', weightDecay: 0 }, maxGradNorm: 1, params: ['b'] },
-      );
+    const adapterOnly = classifierTraining(['b']);
     const graph = adapterOnly({ batch: 5 });
     expect(graph.frozen.map((p) => p.name)).toEqual(['w']);
     expect(graph.carry.map(([, i]) => i)).toEqual(['b', 'optim/exp_avg/b', 'optim/exp_avg_sq/b']);

@@ -13,27 +13,46 @@
  * Dim 0 is named exactly `batch_size` and heads / head_dim are fixed numbers, because
  * transformers.js builds the first (empty) past from this metadata. Weights are initializers.
  */
-import { createGraph, type FloatType } from '@sppo/autodiff';
+import { createGraph, type FloatType, type GraphBuilder, type Tensor } from '@sppo/autodiff';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
 import { checkWeights, headDim, parameterShapes, type LlamaWeights } from '../llama/params.ts';
-import { declareParams, llamaDecoder } from './decoder.ts';
+import { declareParams, llamaDecoder, type DecoderInputs } from './decoder.ts';
 import { attachWeights, type WeightTensor } from './onnx-weights.ts';
 
 export const EXTERNAL_DATA_FILE = 'model.onnx_data';
 
-/** Encodes the graph with the parameters still as inputs (what `attachWeights` then fills). */
-function buildGenerationGraph(config: LlamaGraphConfig, floatType: FloatType): Uint8Array {
-  const g = createGraph({ name: 'llama_decoder_with_past', floatType });
+export interface DecoderWithPastGraphOptions {
+  /** The graph's name. */
+  name: string;
+  /** Name of the cache's length dim of past_key_values and present (past_sequence_length). */
+  cacheDim: string;
+  /** More decoder inputs (a cached attention, last-position logits), built with the graph's I/O tensors. */
+  decoder?: (g: GraphBuilder, io: { inputIds: Tensor; attentionMask: Tensor }) => Partial<DecoderInputs>;
+}
+
+/**
+ * A decoder-with-past graph in optimum's I/O names, encoded with the parameters still as inputs
+ * (what `attachWeights` then fills): model.onnx's graph, and with other options the sampling
+ * engine's shared-cache graph (shared-cache.ts).
+ */
+export function buildDecoderWithPastGraph(config: LlamaGraphConfig, floatType: FloatType, { name, cacheDim, decoder }: DecoderWithPastGraphOptions): Uint8Array {
+  const g = createGraph({ name, floatType });
   const params = declareParams(g, config);
   const inputIds = g.input('input_ids', ['batch_size', 'sequence_length'], 'int64');
   const attentionMask = g.input('attention_mask', ['batch_size', 'total_sequence_length'], 'int64');
   const positionIds = g.input('position_ids', ['batch_size', 'sequence_length'], 'int64');
-  const kvShape = ['batch_size', config.num_key_value_heads, 'past_sequence_length', headDim(config)];
+  const kvShape = ['batch_size', config.num_key_value_heads, cacheDim, headDim(config)];
   const past = Array.from({ length: config.num_hidden_layers }, (_, i) => ({
     key: g.input(`past_key_values.${i}.key`, kvShape, floatType),
     value: g.input(`past_key_values.${i}.value`, kvShape, floatType),
   }));
-  const { logits, presents } = llamaDecoder(g, config, params, { inputIds, attentionMask, positionIds, past });
+  const { logits, presents } = llamaDecoder(g, config, params, {
+    inputIds,
+    attentionMask,
+    positionIds,
+    past,
+    ...decoder?.(g, { inputIds, attentionMask }),
+  });
   g.output('logits', logits);
   presents.forEach((p, i) => {
     g.output(`present.${i}.key`, p.key);
@@ -42,7 +61,8 @@ function buildGenerationGraph(config: LlamaGraphConfig, floatType: FloatType): U
   return g.toModel();
 }
 
-function weightTensors(config: LlamaGraphConfig, weights: LlamaWeights): WeightTensor[] {
+/** The weights as float32 initializers in parameterShapes order (float64 weights rounded). */
+export function weightTensors(config: LlamaGraphConfig, weights: LlamaWeights): WeightTensor[] {
   checkWeights(config, weights);
   return parameterShapes(config).map(({ name, shape }) => {
     const w = weights.get(name) as Float32Array | Float64Array;
@@ -74,7 +94,7 @@ export function buildGenerationModelFiles(
   { externalData = 'auto', maxEmbeddedBytes = 1.5 * 2 ** 30 }: GenerationModelOptions = {},
 ): GenerationModelFiles {
   const tensors = weightTensors(config, weights);
-  const graph = buildGenerationGraph(config, 'float32');
+  const graph = buildDecoderWithPastGraph(config, 'float32', { name: 'llama_decoder_with_past', cacheDim: 'past_sequence_length' });
   const weightBytes = tensors.reduce((n, t) => n + t.data.byteLength, 0);
   const external = externalData === 'always' || (externalData === 'auto' && graph.length + weightBytes > maxEmbeddedBytes);
   if (!external) return { model: attachWeights(graph, tensors).model, externalData: null };

@@ -26,11 +26,12 @@
  * is never written to the checkpoint, and `model.onnx` stays the export users and transformers.js
  * load. Logits agree with model.onnx to float32 round-off (shared-cache.test.ts).
  */
-import { createGraph, type GraphBuilder, type Tensor } from '@sppo/autodiff';
+import type { GraphBuilder, Tensor } from '@sppo/autodiff';
 import type { LlamaGraphConfig } from '../llama/config-types.ts';
-import { checkWeights, headDim, parameterShapes, type LlamaWeights } from '../llama/params.ts';
+import { headDim, type LlamaWeights } from '../llama/params.ts';
 import { ATTENTION_MASK_VALUE } from '../llama/reference.ts';
-import { declareParams, llamaDecoder, type CachedAttention } from './decoder.ts';
+import type { CachedAttention } from './decoder.ts';
+import { buildDecoderWithPastGraph, weightTensors } from './generation.ts';
 import { attachWeights } from './onnx-weights.ts';
 
 /**
@@ -121,36 +122,14 @@ export function buildSharedCacheDecoder(config: LlamaGraphConfig, weights: Llama
 export function buildSharedCacheDecoderFiles(config: LlamaGraphConfig, weights: LlamaWeights, { external }: { external: boolean }): SharedCacheDecoderFiles {
   const unsupported = sharedCacheUnsupported(config);
   if (unsupported !== undefined) throw new Error(`shared-cache decoder: ${unsupported}`);
-  checkWeights(config, weights);
-  const g = createGraph({ name: 'llama_decoder_shared_cache', floatType: 'float32' });
-  const params = declareParams(g, config);
-  const inputIds = g.input('input_ids', ['batch_size', 'sequence_length'], 'int64');
-  const attentionMask = g.input('attention_mask', ['batch_size', 'total_sequence_length'], 'int64');
-  const positionIds = g.input('position_ids', ['batch_size', 'sequence_length'], 'int64');
-  const kvShape = ['batch_size', config.num_key_value_heads, 'cache_capacity', headDim(config)];
-  const past = Array.from({ length: config.num_hidden_layers }, (_, i) => ({
-    key: g.input(`past_key_values.${i}.key`, kvShape, 'float32'),
-    value: g.input(`past_key_values.${i}.value`, kvShape, 'float32'),
-  }));
-  const { logits, presents } = llamaDecoder(g, config, params, {
-    inputIds,
-    attentionMask,
-    positionIds,
-    past,
-    cachedAttention: groupQueryAttention(g, config, inputIds, attentionMask),
-    lastLogitsOnly: true,
+  const tensors = weightTensors(config, weights);
+  const graph = buildDecoderWithPastGraph(config, 'float32', {
+    name: 'llama_decoder_shared_cache',
+    cacheDim: 'cache_capacity',
+    decoder: (g, { inputIds, attentionMask }) => ({ cachedAttention: groupQueryAttention(g, config, inputIds, attentionMask), lastLogitsOnly: true }),
   });
-  g.output('logits', logits);
-  presents.forEach((p, i) => {
-    g.output(`present.${i}.key`, p.key);
-    g.output(`present.${i}.value`, p.value);
-  });
-  const tensors = parameterShapes(config).map(({ name, shape }) => {
-    const w = weights.get(name) as Float32Array | Float64Array;
-    return { name, dims: shape, data: w instanceof Float32Array ? w : Float32Array.from(w) };
-  });
-  if (!external) return { model: attachWeights(g.toModel(), tensors).model, externalData: null };
-  const attached = attachWeights(g.toModel(), tensors, { externalLocation: SHARED_CACHE_DATA_FILE });
+  if (!external) return { model: attachWeights(graph, tensors).model, externalData: null };
+  const attached = attachWeights(graph, tensors, { externalLocation: SHARED_CACHE_DATA_FILE });
   const data = new Uint8Array(attached.externalData.reduce((n, c) => n + c.byteLength, 0));
   let at = 0;
   for (const chunk of attached.externalData) {

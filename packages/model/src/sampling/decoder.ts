@@ -112,13 +112,20 @@ export async function openDecoder(model: string | Uint8Array, options: DecoderOp
   }
 }
 
+/** Layers (past_key_values.{i}.key inputs), KV heads and head size as the graph declares them, else config.json's. */
+function pastLayout(inputs: ReadonlyMap<string, ort.InferenceSession.ValueMetadata>, options: DecoderOptions): { numLayers: number; numKeyValueHeads: number | undefined; headDim: number | undefined } {
+  let numLayers = 0;
+  while (inputs.has(`past_key_values.${numLayers}.key`)) numLayers++;
+  const firstPast = inputs.get('past_key_values.0.key');
+  return { numLayers, numKeyValueHeads: dimOf(firstPast, 1) ?? options.numKeyValueHeads, headDim: dimOf(firstPast, 3) ?? options.headDim };
+}
+
 function describeDecoder(session: ort.InferenceSession, executionProvider: string, options: DecoderOptions): DecoderModel {
   const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
+  const { numLayers, numKeyValueHeads, headDim } = pastLayout(inputs, options);
   const problems: string[] = [];
   for (const name of ['input_ids', 'attention_mask']) if (!inputs.has(name)) problems.push(`it has no "${name}" input`);
   if (!session.outputNames.includes('logits')) problems.push('it has no "logits" output');
-  let numLayers = 0;
-  while (inputs.has(`past_key_values.${numLayers}.key`)) numLayers++;
   if (numLayers === 0) problems.push('it has no past_key_values.{i}.key|value inputs (export it "with past", e.g. optimum task text-generation-with-past)');
   for (let i = 0; i < numLayers; i++) {
     for (const kind of ['key', 'value']) {
@@ -130,9 +137,6 @@ function describeDecoder(session: ort.InferenceSession, executionProvider: strin
   }
   const unknown = [...inputs.keys()].filter((n) => !KNOWN_INPUTS.test(n));
   if (unknown.length > 0) problems.push(`it has inputs this sampler cannot feed: ${unknown.join(', ')}`);
-  const firstPast = inputs.get('past_key_values.0.key');
-  const numKeyValueHeads = dimOf(firstPast, 1) ?? options.numKeyValueHeads;
-  const headDim = dimOf(firstPast, 3) ?? options.headDim;
   if (numLayers > 0 && (numKeyValueHeads === undefined || headDim === undefined)) {
     problems.push('its past_key_values inputs leave the KV heads or head size symbolic and config.json does not give num_key_value_heads and head_dim');
   }
@@ -263,12 +267,7 @@ function describeDecoder(session: ort.InferenceSession, executionProvider: strin
 export const SHARED_CACHE_GROWTH = 16;
 
 function describeSharedCacheDecoder(session: ort.InferenceSession, executionProvider: string, options: DecoderOptions): DecoderModel {
-  const inputs = new Map(session.inputMetadata.map((m) => [m.name, m]));
-  let numLayers = 0;
-  while (inputs.has(`past_key_values.${numLayers}.key`)) numLayers++;
-  const firstPast = inputs.get('past_key_values.0.key');
-  const kvHeads = dimOf(firstPast, 1) ?? options.numKeyValueHeads;
-  const dim = dimOf(firstPast, 3) ?? options.headDim;
+  const { numLayers, numKeyValueHeads: kvHeads, headDim: dim } = pastLayout(new Map(session.inputMetadata.map((m) => [m.name, m])), options);
   if (numLayers === 0 || kvHeads === undefined || dim === undefined || !session.outputNames.includes('logits')) {
     throw new SamplingError('invalid_model', 'the shared-cache decoder graph lacks past_key_values.{i}.key|value inputs with fixed heads and head size, or its logits output');
   }

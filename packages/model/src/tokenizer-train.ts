@@ -65,6 +65,13 @@ export interface TrainBpeOptions {
   /** Written as tokenizer_config's model_max_length. */
   modelMaxLength?: number;
   chatTemplate?: string;
+  /**
+   * ByteLevel's add_prefix_space (RoBERTa, GPT-2 options): a space is put before every text piece
+   * that lacks one (each piece between special tokens), so a word that opens a text gets the id it
+   * has inside a sentence (" owl", not "owl"), as DeBERTa-v3's sentencepiece does for PairRM. The
+   * training counts words the same way. Default false (Llama-3's tokenizers).
+   */
+  addPrefixSpace?: boolean;
 }
 
 export interface TrainedTokenizer {
@@ -87,6 +94,7 @@ export function trainBpeTokenizer({
   minFrequency = 2,
   modelMaxLength = 1024,
   chatTemplate = DEFAULT_CHAT_TEMPLATE,
+  addPrefixSpace = false,
 }: TrainBpeOptions): TrainedTokenizer {
   const specials = [specialTokens.bos, specialTokens.eos, specialTokens.pad, ...specialTokens.additional, ...extraSpecialTokens];
   const dup = specials.find((s, i) => specials.indexOf(s) !== i);
@@ -111,7 +119,8 @@ export function trainBpeTokenizer({
   const encoder = new TextEncoder();
   const wordFreq = new Map<string, number>();
   for (const doc of corpus) {
-    for (const part of doc.split(specialSplit)) {
+    for (const piece of doc.split(specialSplit)) {
+      const part = addPrefixSpace && piece.length > 0 && !piece.startsWith(' ') ? ` ${piece}` : piece;
       for (const m of part.matchAll(BYTE_LEVEL_PATTERN)) {
         wordFreq.set(m[0], (wordFreq.get(m[0]) ?? 0) + 1);
       }
@@ -191,7 +200,7 @@ export function trainBpeTokenizer({
     }
   }
 
-  const tokenizerJson = buildTokenizerJson(vocab, merges, specials, specialTokens.bos);
+  const tokenizerJson = buildTokenizerJson(vocab, merges, specials, specialTokens.bos, addPrefixSpace);
   const tokenizerConfig = buildTokenizerConfig({
     tokenizerJson,
     bosToken: specialTokens.bos,
@@ -204,7 +213,7 @@ export function trainBpeTokenizer({
   return { tokenizerJson, tokenizerConfig };
 }
 
-function buildTokenizerJson(vocab: string[], merges: string[], specials: string[], bos: string): TokenizerJson {
+function buildTokenizerJson(vocab: string[], merges: string[], specials: string[], bos: string, addPrefixSpace: boolean): TokenizerJson {
   const bosId = vocab.indexOf(bos);
   return {
     version: '1.0',
@@ -220,7 +229,7 @@ function buildTokenizerJson(vocab: string[], merges: string[], specials: string[
       special: true,
     })),
     normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: addPrefixSpace, trim_offsets: true, use_regex: true },
     // As Llama-3's tokenizer.json: ByteLevel (offsets only) then BOS prepended when
     // add_special_tokens is true.
     post_processor: {

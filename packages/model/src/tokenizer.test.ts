@@ -108,6 +108,21 @@ describe('trainBpeTokenizer', () => {
     expect(() => trainBpeTokenizer({ corpus, vocabSize: 200 })).toThrow(/vocabSize must be an integer in \[263,/);
     expect(() => trainBpeTokenizer({ corpus, extraSpecialTokens: ['<|user|>'] })).toThrow(/"<\|user\|>" is listed twice/);
   });
+
+  it('with addPrefixSpace, gives a word that opens a text (or follows a special token) its in-sentence id, as PairRM judges need', () => {
+    const texts = ['Which is not a fruit: pear, owl or plum?', 'owl.', 'The answer is owl.', 'owl! Happy to help.'];
+    const corpus = Array.from({ length: 20 }, () => texts).flat();
+    const plain = trainBpeTokenizer({ corpus, vocabSize: 320, extraSpecialTokens: JUDGE_SPECIAL_TOKENS });
+    const prefixed = trainBpeTokenizer({ corpus, vocabSize: 320, extraSpecialTokens: JUDGE_SPECIAL_TOKENS, addPrefixSpace: true });
+    expect(prefixed.tokenizerJson.pre_tokenizer).toMatchObject({ type: 'ByteLevel', add_prefix_space: true });
+    const ids = (t: typeof plain, text: string): number[] => createTokenizer(t.tokenizerJson, t.tokenizerConfig).encode(text, { addSpecialTokens: false });
+    const owlIn = (t: typeof plain): number => ids(t, 'The answer is owl.')[3] as number;
+    // Without it "owl" at the start of a candidate is another token than " owl" inside the prompt.
+    expect(ids(plain, '<|candidate|>owl.')[1]).not.toBe(owlIn(plain));
+    expect(ids(prefixed, '<|candidate|>owl.')[1]).toBe(owlIn(prefixed));
+    expect(ids(prefixed, 'owl! Happy to help.')[0]).toBe(owlIn(prefixed));
+    expect(ids(prefixed, '<|source|>Which is not a fruit: pear, owl or plum?')).toContain(owlIn(prefixed));
+  });
 });
 
 describe('tokenizer', () => {

@@ -28,6 +28,12 @@ export interface JudgeTrainArgs {
   initializer_range: number;
   /** Size of the BPE tokenizer trained on the data. */
   vocab_size: number;
+  /**
+   * 1: the tokenizer puts a space before each part (HF ByteLevel add_prefix_space), so the answer
+   * word that opens a candidate ("owl.") has the same id as in the prompt (" owl"), as PairRM's
+   * DeBERTa-v3 sentencepiece gives it; a copy check against the prompt is then an id match. 0: off.
+   */
+  add_prefix_space: number;
   // ---- inputs (PairRM's source_maxlength / candidate_maxlength, scaled down)
   max_source_tokens: number;
   max_candidate_tokens: number;
@@ -54,6 +60,7 @@ export const DEFAULT_JUDGE_TRAIN_ARGS: JudgeTrainArgs = {
   // training on the synthetic tasks sat at log 2 for hundreds of steps.
   initializer_range: 0.3,
   vocab_size: 512,
+  add_prefix_space: 0,
   max_source_tokens: 64,
   max_candidate_tokens: 48,
 };
@@ -70,6 +77,7 @@ const INTEGER_KEYS = new Set<keyof JudgeTrainArgs>([
   'num_hidden_layers',
   'num_attention_heads',
   'vocab_size',
+  'add_prefix_space',
   'max_source_tokens',
   'max_candidate_tokens',
 ]);
@@ -100,6 +108,7 @@ export function parseJudgeTrainArgs(overrides: Readonly<Record<string, string | 
   if (args.per_device_train_batch_size < 1) problems.push('per_device_train_batch_size must be >= 1');
   if (args.eval_ratio >= 1) problems.push('eval_ratio must be below 1');
   if (args.warmup_ratio > 1) problems.push('warmup_ratio must be in [0, 1]');
+  if (args.add_prefix_space > 1) problems.push(`add_prefix_space ${args.add_prefix_space}: use 0 (off) or 1 (on)`);
   if (args.num_train_epochs < 1 && args.max_steps < 1) problems.push('give num_train_epochs >= 1 or max_steps >= 1');
   if (problems.length > 0) throw new Error(`Invalid judge-train options:\n  - ${problems.join('\n  - ')}`);
   return args;

@@ -86,7 +86,7 @@ export async function trainMiniPairRM({ pairs, args, init, log = () => undefined
     init?.tokenizer ??
     (() => {
       const corpus = trainPairs.flatMap((p) => [p.prompt, p.responseA, p.responseB]);
-      const t = trainBpeTokenizer({ corpus, vocabSize: args.vocab_size, extraSpecialTokens: JUDGE_SPECIAL_TOKENS, modelMaxLength: args.max_source_tokens + 2 * args.max_candidate_tokens });
+      const t = trainBpeTokenizer({ corpus, vocabSize: args.vocab_size, extraSpecialTokens: JUDGE_SPECIAL_TOKENS, modelMaxLength: args.max_source_tokens + 2 * args.max_candidate_tokens, addPrefixSpace: args.add_prefix_space === 1 });
       return createTokenizer(t.tokenizerJson, t.tokenizerConfig);
     })();
   const tokens = resolvePairRMTokens(tokenizer);

@@ -46,27 +46,31 @@ const ROWS_PER_PROMPT = SELECTION === 'all' ? K : 1;
 
 /** Small enough for ~1 minute on 2 cores; same code paths as the real demo. */
 const RECIPE: AssetRecipe = {
-  data: { seed: 5, heldOutPrompts: 9, poolPrompts: 24, sftExamples: 600, sftCorrectRate: 0.5, judgePairs: 300 },
+  data: { seed: 5, heldOutPrompts: 9, poolPrompts: 24, pretrainExamples: 300, sftExamples: 600, sftCorrectRate: 0.5, sftMistakes: 'listed', judgePairs: 300, judgeStylePairRate: 0.2 },
   policy: {
     preset: 'tiny',
     vocabSize: 320,
     contextLength: 64,
     seed: 1,
+    // the two stages of the demo's pi_0 (recipe.ts), each one epoch here
+    pretrain: { optim: 'adamw', learning_rate: 3e-3, num_train_epochs: 1, per_device_train_batch_size: 32, max_length: 48, max_prompt_length: 32, seed: 1, logging_steps: 10 },
     sft: { optim: 'adamw', learning_rate: 3e-3, num_train_epochs: 4, per_device_train_batch_size: 32, max_length: 48, max_prompt_length: 32, seed: 1, logging_steps: 10 },
   },
-  judge: { num_train_epochs: 1, per_device_train_batch_size: 32, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, vocab_size: 320, max_source_tokens: 32, max_candidate_tokens: 16, seed: 3 },
+  judge: { num_train_epochs: 1, per_device_train_batch_size: 32, add_prefix_space: 1, hidden_size: 32, intermediate_size: 64, num_hidden_layers: 1, num_attention_heads: 2, vocab_size: 320, max_source_tokens: 32, max_candidate_tokens: 16, seed: 3 },
 };
 
 describe('./sppo demo, small', () => {
   let dir: string;
   let stack: (LocalStack & DemoStack) | undefined;
   let result: DemoResult;
+  let assetInfo: Record<string, number | string | boolean>;
   let artifacts: string;
   let runId: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sppo-demo-e2e-'));
     const assets = await ensureDemoAssets({ cacheRoot: join(dir, 'cache'), recipe: RECIPE });
+    assetInfo = assets.info;
     stack = await startDemoStack(join(dir, 'stack'));
     result = await runDemo({
       stack,
@@ -87,6 +91,12 @@ describe('./sppo demo, small', () => {
   });
 
   const text = (key: string): Promise<string> => readFile(join(artifacts, ...key.split('/')), 'utf8');
+
+  it('builds pi_0 in its two stages (all-correct rows, then the mixed SFT rows)', () => {
+    // 300 rows and 600 rows at batch 32, one epoch each
+    expect(assetInfo['pretrain/steps']).toBe(10);
+    expect(assetInfo['sft/steps']).toBe(19);
+  });
 
   it('leaves every round manifest, shard and checkpoint on disk, checkpoints chained round to round', async () => {
     for (let t = 0; t < ROUNDS; t++) {

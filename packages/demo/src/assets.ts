@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseTrainingArgs, type TrainingArgsInput } from '@sppo/core';
 import {
   createTokenizer,
+  DEFAULT_CHAT_TEMPLATE,
   initializeWeights,
   prepareSftData,
   presetConfigForTokenizer,
@@ -38,7 +39,16 @@ export const DEMO_ASSETS_VERSION = 4;
 
 export interface AssetRecipe {
   data: DemoDataOptions;
-  policy: { preset: PresetName; vocabSize: number; contextLength: number; seed: number; sft: TrainingArgsInput };
+  policy: {
+    preset: PresetName;
+    vocabSize: number;
+    contextLength: number;
+    seed: number;
+    /** Stage 1 on `data.pretrainExamples` all-correct rows (pi_0 learns the task); skipped without it. */
+    pretrain?: TrainingArgsInput;
+    /** Stage 2 (or the only stage) on the mixed SFT rows (pi_0 learns to hedge). */
+    sft: TrainingArgsInput;
+  };
   judge: Partial<Record<keyof JudgeTrainArgs, number | string>>;
 }
 
@@ -51,7 +61,7 @@ export interface DemoAssets {
   info: Record<string, number | string | boolean>;
 }
 
-export function recipeHash(recipe: Partial<AssetRecipe>): string {
+export function recipeHash(recipe: object): string {
   return createHash('sha256').update(JSON.stringify({ v: DEMO_ASSETS_VERSION, recipe })).digest('hex').slice(0, 16);
 }
 
@@ -67,7 +77,26 @@ function policyTokenizer(data: DemoData, recipe: AssetRecipe['policy']): { train
 async function buildPolicy(dir: string, data: DemoData, recipe: AssetRecipe['policy'], log: (line: string) => void): Promise<Record<string, number>> {
   const { trained, tokenizer } = policyTokenizer(data, recipe);
   const config = presetConfigForTokenizer(recipe.preset, tokenizer, { maxPositionEmbeddings: recipe.contextLength });
-  const weights = initializeWeights(config, { seed: recipe.seed });
+  let weights = initializeWeights(config, { seed: recipe.seed });
+  const info: Record<string, number> = {};
+  // Stage 1 (when the recipe has one): all-correct rows, so pi_0 knows the rule of every kind before
+  // stage 2's mixed rows teach it to hedge (issue 17: from mixed rows alone the tiny model never
+  // learned `pick`, greedy 52%, and SPPO had no knowledge to elicit, only a rule to discover).
+  if (recipe.pretrain !== undefined && data.pretrain.length > 0) {
+    const args = parseTrainingArgs(recipe.pretrain);
+    const result = await trainPolicy({
+      config,
+      weights,
+      data: prepareSftData(data.pretrain, { tokenizer, args }).data,
+      args,
+      padId: tokenizer.padId,
+      onStep: (entry, line) => {
+        if (entry.step % args.logging_steps === 0) log(`base policy (stage 1, correct rows): ${line}`);
+      },
+    });
+    weights = result.weights;
+    Object.assign(info, { 'pretrain/loss': Number(result.summary['train/loss']), 'pretrain/steps': Number(result.summary['train/steps']), 'pretrain/runtime_s': Number(result.summary['train/runtime_s']) });
+  }
   const args = parseTrainingArgs(recipe.sft);
   const prepared = prepareSftData(data.sft, { tokenizer, args });
   const result = await trainPolicy({
@@ -88,13 +117,14 @@ async function buildPolicy(dir: string, data: DemoData, recipe: AssetRecipe['pol
     summary: result.summary,
     overwrite: true,
   });
-  return { 'sft/loss': Number(result.summary['train/loss']), 'sft/steps': Number(result.summary['train/steps']), 'sft/runtime_s': Number(result.summary['train/runtime_s']) };
+  return { ...info, 'sft/loss': Number(result.summary['train/loss']), 'sft/steps': Number(result.summary['train/steps']), 'sft/runtime_s': Number(result.summary['train/runtime_s']) };
 }
 
 async function buildJudge(dir: string, data: DemoData, recipe: AssetRecipe, log: (line: string) => void): Promise<Record<string, number>> {
   const args = parseJudgeTrainArgs(recipe.judge);
   // The judge sees prompts as the judge service gives them: wrapped in the policy's chat template.
   const { tokenizer } = policyTokenizer(data, recipe.policy);
+  if (tokenizer.chatTemplate !== DEFAULT_CHAT_TEMPLATE) throw new Error('buildJudge: the judge cache key assumes the default chat template (assetDirs); add the template to the key before changing it');
   const template = { chatTemplate: tokenizer.chatTemplate, bosToken: tokenizer.bosToken, eosToken: tokenizer.eosToken, padToken: tokenizer.padToken };
   const pairs = data.judgePairs.map((p) => ({ ...p, prompt: renderGenerationPrompt(p.prompt, template) }));
   const judge = await trainMiniPairRM({ pairs, args, log: (line) => log(`judge (mini-PairRM): ${line}`) });
@@ -116,15 +146,17 @@ export interface EnsureAssetsOptions {
   log?: (line: string) => void;
 }
 
-/** `<cacheRoot>/v<version>/{policy,judge}-<hash>/`: the judge hash covers the policy's (its prompts are templated with the policy's tokenizer). */
+/** `<cacheRoot>/v<version>/{policy,judge}-<hash>/`: each hash covers what shapes that model. */
 export function assetDirs(cacheRoot: string, recipe: AssetRecipe): { root: string; policy: string; judge: string } {
   const root = join(cacheRoot, `v${DEMO_ASSETS_VERSION}`);
   // Each hash covers exactly the data fields that shape its model (undefined fields drop out of the
   // JSON, so adding an option leaves the caches of recipes without it valid).
-  const { seed, sftExamples, sftCorrectRate, sftStyleWeights, sftMistakes, judgePairs, judgeUnlistedRate } = recipe.data;
-  const sftData = { seed, sftExamples, sftCorrectRate, sftStyleWeights, sftMistakes };
+  const { seed, pretrainExamples, sftExamples, sftCorrectRate, sftStyleWeights, sftMistakes, judgePairs, judgeUnlistedRate, judgeStylePairRate, judgeBlindSpotRate } = recipe.data;
+  const sftData = { seed, pretrainExamples, sftExamples, sftCorrectRate, sftStyleWeights, sftMistakes };
   const policyHash = recipeHash({ data: sftData, policy: recipe.policy });
-  const judgeHash = recipeHash({ data: { ...sftData, judgePairs, judgeUnlistedRate }, policy: recipe.policy, judge: recipe.judge });
+  // The judge depends on the policy only through the chat template its prompts are wrapped in
+  // (policyTokenizer: always the default template), not on pi_0's rows or training.
+  const judgeHash = recipeHash({ data: { seed, judgePairs, judgeUnlistedRate, judgeStylePairRate, judgeBlindSpotRate }, chatTemplate: DEFAULT_CHAT_TEMPLATE, judge: recipe.judge });
   return { root, policy: join(root, `policy-${policyHash}`), judge: join(root, `judge-${judgeHash}`) };
 }
 
@@ -153,6 +185,7 @@ export async function ensureDemoAssets({ cacheRoot, recipe = DEFAULT_ASSET_RECIP
     await writeFile(join(dirs.policy, 'data', 'held-out.jsonl'), jsonl(data.heldOut));
     await writeFile(join(dirs.policy, 'data', 'pool.jsonl'), jsonl(data.pool));
     await writeFile(join(dirs.policy, 'data', 'sft.jsonl'), jsonl(data.sft));
+    if (data.pretrain.length > 0) await writeFile(join(dirs.policy, 'data', 'pretrain.jsonl'), jsonl(data.pretrain));
     log(`assets: training the base policy pi_0 into ${dirs.policy} (first run only)`);
     policyInfo = { version: DEMO_ASSETS_VERSION, ...(await buildPolicy(paths.baseDir, data, recipe.policy, log)), 'sft/build_s': (performance.now() - started) / 1000 };
     await writeInfo(dirs.policy, policyInfo);

@@ -14,7 +14,7 @@
  */
 import { createRng, hashString, type Rng } from '@sppo/model';
 import { oracleProbability } from './oracle.ts';
-import { ALL_WORDS, promptSpace, renderResponse, STYLES, TASK_KINDS, type Style, type TaskKind, type TaskPrompt } from './task.ts';
+import { ALL_WORDS, CATEGORIES, promptSpace, renderResponse, STYLES, TASK_KINDS, type Style, type TaskKind, type TaskPrompt } from './task.ts';
 
 export interface DemoDataOptions {
   seed?: number;
@@ -22,6 +22,11 @@ export interface DemoDataOptions {
   poolPrompts?: number;
   /** Prompts for tuning choices, disjoint from the held-out prompts and the pool. */
   validationPrompts?: number;
+  /**
+   * Rows of pi_0's first stage ("pretraining"): every answer correct, in the SFT style mix, so pi_0
+   * learns the task's rule before the mixed SFT rows teach it to hedge (assets.ts, issue 17).
+   */
+  pretrainExamples?: number;
   sftExamples?: number;
   /** Fraction of SFT responses that answer correctly. */
   sftCorrectRate?: number;
@@ -45,6 +50,19 @@ export interface DemoDataOptions {
    * them rates them correct, and SPPO drifts there (README, issue 17).
    */
   judgeUnlistedRate?: number;
+  /**
+   * Fraction of the judge pairs that give one answer (correct or not) in two different styles: the
+   * style cycle alone, the comparison that decides most pairs once a policy answers correctly
+   * (issue 17: without them the judge ordered such pairs right 82-91% of the time).
+   */
+  judgeStylePairRate?: number;
+  /**
+   * Fraction of the judge pairs that pit the correct answer against a word the prompt does not list
+   * but that a category lookup cannot rule out (`odd`: a word of another category; `pick`: another
+   * member of the named category; `repeat`: any other word), in one style: the blind spot SPPO
+   * drifted into once pi_0 knew the task (issue 17), taught directly.
+   */
+  judgeBlindSpotRate?: number;
 }
 
 export interface SftRow {
@@ -64,6 +82,8 @@ export interface DemoData {
   heldOut: TaskPrompt[];
   pool: TaskPrompt[];
   validation: TaskPrompt[];
+  /** pi_0's first-stage rows (all correct; empty without `pretrainExamples`). */
+  pretrain: SftRow[];
   sft: SftRow[];
   judgePairs: JudgePair[];
 }
@@ -108,6 +128,23 @@ function listedDistractors(item: TaskPrompt): readonly string[] {
   return item.distractors;
 }
 
+/**
+ * Wrong answers the prompt does not list and a category lookup cannot rule out: for `odd` ("Which
+ * is not a fruit: pear, owl or plum?") the words of other categories but the listed one, for `pick`
+ * ("Which is a fruit: plum or owl?") the other members of the named category, for `repeat` any
+ * other word. Telling them from the correct answer takes a copy check against the prompt.
+ */
+export function blindSpotAnswers(item: TaskPrompt): string[] {
+  const listed = new Set(item.prompt.replace(/[^a-z ]/g, ' ').split(/\s+/));
+  if (item.kind === 'repeat') return ALL_WORDS.filter((w) => w !== item.answer);
+  if (item.kind === 'pick') {
+    const named = Object.values(CATEGORIES).find((words) => (words as readonly string[]).includes(item.answer)) as readonly string[];
+    return named.filter((w) => w !== item.answer);
+  }
+  // (an `odd` prompt's distractors are the named category's members)
+  return ALL_WORDS.filter((w) => !listed.has(w) && !item.distractors.includes(w));
+}
+
 /** A wrong answer for a judge pair: any other vocabulary word with `unlistedRate`, else pi_0's kind. */
 function judgeWrongAnswer(item: TaskPrompt, rng: Rng, unlistedRate: number): string {
   if (unlistedRate > 0 && rng.uniform() < unlistedRate) return pick(ALL_WORDS.filter((w) => w !== item.answer), rng);
@@ -143,12 +180,15 @@ export function buildDemoData({
   heldOutPrompts = 48,
   poolPrompts = 144,
   validationPrompts = 0,
+  pretrainExamples = 0,
   sftExamples = 3000,
   sftCorrectRate = 0.35,
   sftMistakes = 'distractors',
   sftStyleWeights = DEFAULT_STYLE_WEIGHTS,
   judgePairs = 3000,
   judgeUnlistedRate = 0,
+  judgeStylePairRate = 0,
+  judgeBlindSpotRate = 0,
 }: DemoDataOptions = {}): DemoData {
   // One stream per part, so resizing one part (e.g. the pool) leaves the others (e.g. pi_0's SFT
   // data, hence the cached base policy) unchanged.
@@ -170,12 +210,17 @@ export function buildDemoData({
 
   const everything = [...space.odd, ...space.repeat, ...space.pick];
   const byKind = space;
-  rng = stream('sft');
-  const sft: SftRow[] = [];
-  for (let i = 0; i < sftExamples; i++) {
-    const item = pick(byKind[TASK_KINDS[i % TASK_KINDS.length] as TaskKind], rng);
-    sft.push({ prompt: item.prompt, response: sampleResponse(item, rng, sftCorrectRate, sftStyleWeights, sftMistakes) });
-  }
+  const rows = (part: string, count: number, correctRate: number): SftRow[] => {
+    const partRng = stream(part);
+    const out: SftRow[] = [];
+    for (let i = 0; i < count; i++) {
+      const item = pick(byKind[TASK_KINDS[i % TASK_KINDS.length] as TaskKind], partRng);
+      out.push({ prompt: item.prompt, response: sampleResponse(item, partRng, correctRate, sftStyleWeights, sftMistakes) });
+    }
+    return out;
+  };
+  const sft = rows('sft', sftExamples, sftCorrectRate);
+  const pretrain = rows('pretrain', pretrainExamples, 1);
 
   // Judge pairs: responses from a broader mix than pi_0's (half correct, uniform styles), so the
   // judge sees every (quality, style) combination. Half the pairs share one style and differ only in
@@ -187,7 +232,18 @@ export function buildDemoData({
     const item = i % 4 === 3 ? pick(everything, rng) : pick(byKind[TASK_KINDS[i % TASK_KINDS.length] as TaskKind], rng);
     let a: string;
     let b: string;
-    if (rng.uniform() < 0.5) {
+    // (drawn only when asked for, so recipes without these pairs keep their judge data and cache)
+    const special = judgeStylePairRate > 0 || judgeBlindSpotRate > 0 ? rng.uniform() : 1;
+    if (special < judgeBlindSpotRate) {
+      const style = pickStyle(uniform, rng);
+      const wrong = renderResponse(style, pick(blindSpotAnswers(item), rng));
+      [a, b] = rng.uniform() < 0.5 ? [renderResponse(style, item.answer), wrong] : [wrong, renderResponse(style, item.answer)];
+    } else if (special < judgeBlindSpotRate + judgeStylePairRate) {
+      const answer = rng.uniform() < 0.5 ? item.answer : judgeWrongAnswer(item, rng, judgeUnlistedRate);
+      const first = pickStyle(uniform, rng);
+      const others = STYLES.filter((style) => style !== first);
+      [a, b] = [renderResponse(first, answer), renderResponse(pick(others, rng), answer)];
+    } else if (rng.uniform() < 0.5) {
       const style = pickStyle(uniform, rng);
       const [first, second] = rng.uniform() < 0.5 ? [item.answer, judgeWrongAnswer(item, rng, judgeUnlistedRate)] : [judgeWrongAnswer(item, rng, judgeUnlistedRate), item.answer];
       [a, b] = [renderResponse(style, first), renderResponse(style, second)];
@@ -198,5 +254,5 @@ export function buildDemoData({
     if (a === b) continue; // an identical pair carries no preference
     pairs.push({ prompt: item.prompt, responseA: a, responseB: b, probability: oracleProbability(item.prompt, a, b) });
   }
-  return { heldOut, pool, validation, sft, judgePairs: pairs };
+  return { heldOut, pool, validation, pretrain, sft, judgePairs: pairs };
 }

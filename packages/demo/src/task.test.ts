@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildDemoData } from './data.ts';
+import { blindSpotAnswers, buildDemoData } from './data.ts';
+import { judgeResponse } from './oracle.ts';
 import { ALL_WORDS, CATEGORIES, parseResponse, promptSpace, renderResponse, solvePrompt, STYLES, TASK_KINDS } from './task.ts';
 
 describe('demo task', () => {
@@ -115,6 +116,55 @@ describe('demo task', () => {
     };
     expect(unlistedShare(0)).toBe(0); // issue 8's judge data: odd's mistakes are members of the category
     expect(unlistedShare(1)).toBeGreaterThan(0.4); // words of other categories the prompt does not list
+  });
+
+  it('writes pi_0\'s first-stage rows all correct, in the SFT style mix, without changing the SFT rows', () => {
+    const options = { sftExamples: 300, judgePairs: 10, sftCorrectRate: 0.5 };
+    const data = buildDemoData({ ...options, pretrainExamples: 900 });
+    expect(buildDemoData(options).pretrain).toEqual([]);
+    expect(JSON.stringify(buildDemoData(options).sft)).toBe(JSON.stringify(data.sft));
+    expect(data.pretrain).toHaveLength(900);
+    for (const row of data.pretrain) expect(parseResponse(row.response)?.answer, row.prompt).toBe(solvePrompt(row.prompt));
+    expect(new Set(data.pretrain.map((r) => parseResponse(r.response)?.style)).size).toBe(3);
+  });
+
+  it('names as blind-spot answers only wrong words the prompt does not list and a category lookup cannot rule out', () => {
+    const space = promptSpace();
+    for (const item of [...space.odd.slice(0, 200), ...space.pick.slice(0, 200), ...space.repeat]) {
+      const answers = blindSpotAnswers(item);
+      expect(answers.length, item.prompt).toBeGreaterThan(0);
+      const listed = item.prompt.replace(/[^a-z ]/g, ' ').split(/\s+/);
+      const named = (CATEGORIES as Record<string, readonly string[]>)[/Which is (?:not )?an? (\w+):/.exec(item.prompt)?.[1] ?? ''];
+      for (const word of answers) {
+        expect(judgeResponse(item.prompt, `${word}.`).correct).toBe(false);
+        expect(listed).not.toContain(word);
+        // odd: outside the named category, like the answer; pick: inside it, like the answer
+        if (item.kind === 'odd') expect(named).not.toContain(word);
+        if (item.kind === 'pick') expect(named).toContain(word);
+      }
+    }
+  });
+
+  it('adds judge pairs of one answer in two styles, and blind-spot pairs against the correct answer, at their rates', () => {
+    const pairs = buildDemoData({ sftExamples: 10, judgePairs: 2000, judgeStylePairRate: 0.3, judgeBlindSpotRate: 0.2 }).judgePairs;
+    const space = promptSpace();
+    const byPrompt = new Map([...space.odd, ...space.pick, ...space.repeat].map((item) => [item.prompt, item]));
+    const parsed = pairs.map((p) => [parseResponse(p.responseA), parseResponse(p.responseB)] as const);
+    const styleOnly = parsed.filter(([a, b]) => a?.answer === b?.answer && a?.style !== b?.style).length;
+    const blind = pairs.filter((p, i) => {
+      const [a, b] = parsed[i] as readonly [ReturnType<typeof parseResponse>, ReturnType<typeof parseResponse>];
+      const truth = solvePrompt(p.prompt);
+      const wrong = a?.answer === truth ? b?.answer : b?.answer === truth ? a?.answer : undefined;
+      const item = byPrompt.get(p.prompt);
+      return a?.style === b?.style && wrong !== undefined && item !== undefined && blindSpotAnswers(item).includes(wrong);
+    }).length;
+    // (the other pairs add a few of each kind by chance)
+    expect(styleOnly / 2000).toBeGreaterThan(0.3);
+    expect(styleOnly / 2000).toBeLessThan(0.4);
+    expect(blind / 2000).toBeGreaterThan(0.2);
+    expect(blind / 2000).toBeLessThan(0.3);
+    const plain = buildDemoData({ sftExamples: 10, judgePairs: 300 }).judgePairs;
+    expect(JSON.stringify(buildDemoData({ sftExamples: 10, judgePairs: 300, judgeStylePairRate: 0, judgeBlindSpotRate: 0 }).judgePairs)).toBe(JSON.stringify(plain));
   });
 
   it('writes SFT rows with both correct and wrong answers, in every style, at the asked rates', () => {

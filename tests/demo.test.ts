@@ -52,7 +52,7 @@ const RECIPE: AssetRecipe = {
     vocabSize: 320,
     contextLength: 64,
     seed: 1,
-    // the two stages of the demo's pi_0 (recipe.ts), each one epoch here
+    // the two stages of the demo's pi_0 (recipe.ts)
     pretrain: { optim: 'adamw', learning_rate: 3e-3, num_train_epochs: 1, per_device_train_batch_size: 32, max_length: 48, max_prompt_length: 32, seed: 1, logging_steps: 10 },
     sft: { optim: 'adamw', learning_rate: 3e-3, num_train_epochs: 4, per_device_train_batch_size: 32, max_length: 48, max_prompt_length: 32, seed: 1, logging_steps: 10 },
   },
@@ -93,9 +93,9 @@ describe('./sppo demo, small', () => {
   const text = (key: string): Promise<string> => readFile(join(artifacts, ...key.split('/')), 'utf8');
 
   it('builds pi_0 in its two stages (all-correct rows, then the mixed SFT rows)', () => {
-    // 300 rows and 600 rows at batch 32, one epoch each
+    // batch 32: 300 all-correct rows for one epoch, then 600 mixed rows for four
     expect(assetInfo['pretrain/steps']).toBe(10);
-    expect(assetInfo['sft/steps']).toBe(19);
+    expect(assetInfo['sft/steps']).toBe(4 * 19);
   });
 
   it('leaves every round manifest, shard and checkpoint on disk, checkpoints chained round to round', async () => {

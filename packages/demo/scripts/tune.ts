@@ -29,30 +29,7 @@ import {
   type AssetRecipe,
   type DemoLossType,
 } from '../src/index.ts';
-
-type Json = Record<string, unknown>;
-
-function deepMerge<T>(base: T, over: Json): T {
-  const out: Json = { ...(base as Json) };
-  for (const [key, value] of Object.entries(over)) {
-    const current = out[key];
-    out[key] =
-      value !== null && typeof value === 'object' && !Array.isArray(value) && current !== null && typeof current === 'object'
-        ? deepMerge(current, value as Json)
-        : value;
-  }
-  return out as T;
-}
-
-function parseJson(text: string, what: string): Json {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value as Json;
-  } catch (error) {
-    throw new Error(`${what} must be a JSON object, got ${JSON.stringify(text)} (${(error as Error).message})`);
-  }
-}
+import { deepMerge, parseJson, type Json } from './recipe-args.ts';
 
 const options = new Map<string, string>();
 const variants: { name: string; recipe: Json }[] = [];

@@ -150,7 +150,8 @@ export async function runDemo({
   return { reports, judgeAgreement: decided === 0 ? null : agreed / decided, elapsedS: (performance.now() - started) / 1000 };
 }
 
-async function readJudgeBudgets(dir: string): Promise<{ source: number; candidate: number }> {
+/** The judge folder's input budgets (config.json source_maxlength / candidate_maxlength, PairRM's defaults otherwise). */
+export async function readJudgeBudgets(dir: string): Promise<{ source: number; candidate: number }> {
   const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { source_maxlength?: number; candidate_maxlength?: number };
   return { source: config.source_maxlength ?? 1224, candidate: config.candidate_maxlength ?? 412 };
 }

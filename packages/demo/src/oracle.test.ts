@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOracleJudge, judgeResponse, oracleLogit, oracleProbability, QUALITY_WEIGHT, rps, STYLE_WEIGHT, styleNashEquilibrium, styleWinRate } from './oracle.ts';
+import { answerKind, createOracleJudge, judgeResponse, oracleLogit, oracleProbability, QUALITY_WEIGHT, rps, STYLE_WEIGHT, styleNashEquilibrium, styleWinRate } from './oracle.ts';
 import { renderResponse, STYLES, type Style } from './task.ts';
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
@@ -8,6 +8,18 @@ const right = (style: Style): string => renderResponse(style, 'owl');
 const wrong = (style: Style): string => renderResponse(style, 'pear');
 
 describe('demo oracle', () => {
+  it('sorts answers into correct, listed and unlisted mistakes, and malformed', () => {
+    expect(answerKind(prompt, 'The answer is owl.')).toBe('correct');
+    expect(answerKind(prompt, 'pear.')).toBe('listed');
+    expect(answerKind(prompt, 'tan! Happy to help.')).toBe('unlisted');
+    expect(answerKind(prompt, 'a.')).toBe('unlisted');
+    expect(answerKind(prompt, 'owl owl')).toBe('malformed');
+    expect(answerKind('Which is a fruit: plum or owl?', 'owl.')).toBe('listed');
+    expect(answerKind('Which is a fruit: plum or owl?', 'pear.')).toBe('unlisted');
+    expect(answerKind('<|user|>\nRepeat the word plum.<|end|>', 'plum.')).toBe('correct');
+    expect(answerKind('Repeat the word plum.', 'pear.')).toBe('unlisted');
+  });
+
   it('gives exact probabilities: quality and style parts with the documented constants', () => {
     expect(QUALITY_WEIGHT).toBe(3);
     expect(STYLE_WEIGHT).toBe(1);

@@ -54,6 +54,24 @@ export function judgeResponse(prompt: string, response: string): Judgement {
   return { quality: correct ? 1 : 0, style: parsed.style, answer: parsed.answer, correct };
 }
 
+/** What kind of answer a response gives, for diagnosis (scripts/diagnose.ts, README session 5). */
+export type AnswerKind = 'correct' | 'listed' | 'unlisted' | 'malformed';
+
+/**
+ * 'correct'; 'listed': a wrong word the prompt itself names (pi_0's mistakes); 'unlisted': a wrong
+ * word it does not name, the judge's blind spot ("tan" to "Which is not a fruit: green, kiwi or
+ * date?"); 'malformed': no style recognised.
+ */
+export function answerKind(prompt: string, response: string): AnswerKind {
+  const judged = judgeResponse(prompt, response);
+  if (judged.quality === -1) return 'malformed';
+  if (judged.correct) return 'correct';
+  // the words the prompt offers: after the colon ("...: pear, owl or plum?") or the word to repeat
+  const offered = /: ([a-z, ]+?)\?|the word ([a-z]+)\./.exec(prompt);
+  const listed = (offered?.[1] ?? offered?.[2] ?? '').split(/, | or /);
+  return listed.includes(judged.answer as string) ? 'listed' : 'unlisted';
+}
+
 function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }

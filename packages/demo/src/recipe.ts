@@ -8,6 +8,19 @@
 import type { RunConfigInput } from '@sppo/core';
 import type { AssetRecipe } from './assets.ts';
 
+/** What pi_0's two training stages share (TRL SFTConfig names). */
+const SFT_ARGS = {
+  optim: 'adamw',
+  lr_scheduler_type: 'linear',
+  warmup_ratio: 0.05,
+  per_device_train_batch_size: 32,
+  max_length: 48,
+  max_prompt_length: 32,
+  max_grad_norm: 1,
+  seed: 1,
+  logging_steps: 10,
+} as const;
+
 /**
  * How pi_0 and the judge are built (the first, uncached, build: about 2 minutes on 2 quiet cores).
  * - pi_0 in two stages (issue 17, session 5). Stage 1 ("pretraining"): 6000 rows whose answers are
@@ -47,32 +60,8 @@ export const DEFAULT_ASSET_RECIPE: AssetRecipe = {
     vocabSize: 384,
     contextLength: 64,
     seed: 1,
-    pretrain: {
-      optim: 'adamw',
-      learning_rate: 3e-3,
-      lr_scheduler_type: 'linear',
-      warmup_ratio: 0.05,
-      num_train_epochs: 12,
-      per_device_train_batch_size: 32,
-      max_length: 48,
-      max_prompt_length: 32,
-      max_grad_norm: 1,
-      seed: 1,
-      logging_steps: 10,
-    },
-    sft: {
-      optim: 'adamw',
-      learning_rate: 1e-3,
-      lr_scheduler_type: 'linear',
-      warmup_ratio: 0.05,
-      num_train_epochs: 8,
-      per_device_train_batch_size: 32,
-      max_length: 48,
-      max_prompt_length: 32,
-      max_grad_norm: 1,
-      seed: 1,
-      logging_steps: 10,
-    },
+    pretrain: { ...SFT_ARGS, learning_rate: 3e-3, num_train_epochs: 12 },
+    sft: { ...SFT_ARGS, learning_rate: 1e-3, num_train_epochs: 8 },
   },
   judge: {
     num_train_epochs: 14,

@@ -2,11 +2,13 @@
  * The demo's models, rebuilt from seeds (nothing binary is committed) and cached by a hash of
  * everything that shapes them, under `<cacheRoot>/<hash>/`:
  * - `base/`: pi_0, a tiny Llama (packages/model preset `tiny`) with a BPE tokenizer trained on the
- *   task's text, fine-tuned with the project's SFT loop (packages/model training: trainPolicy) on
- *   rows that mix correct and wrong answers in unequal styles;
+ *   task's text, trained with the project's SFT loop (packages/model training: trainPolicy) first
+ *   on all-correct rows (when the recipe has a `pretrain` stage), then on rows that mix correct and
+ *   wrong answers in unequal styles;
  * - `judge/`: a mini-PairRM trained with the project's judge training (trainMiniPairRM) on
  *   oracle-labelled pairs; its held-out accuracy is kept in `assets.json`;
- * - `data/`: the held-out prompts, the run's prompt pool, the SFT rows and the judge pairs (JSONL).
+ * - `data/`: the held-out prompts, the run's prompt pool, the pretraining and SFT rows and the judge
+ *   pairs (JSONL).
  * `assets.json` is written last: a folder without it is rebuilt.
  */
 import { createHash } from 'node:crypto';

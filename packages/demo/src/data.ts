@@ -130,7 +130,7 @@ function listedDistractors(item: TaskPrompt): readonly string[] {
 
 /**
  * Wrong answers the prompt does not list and a category lookup cannot rule out: for `odd` ("Which
- * is not a fruit: pear, owl or plum?") the words of other categories but the listed one, for `pick`
+ * is not a fruit: pear, owl or plum?") every word outside the named category but the listed one, for `pick`
  * ("Which is a fruit: plum or owl?") the other members of the named category, for `repeat` any
  * other word. Telling them from the correct answer takes a copy check against the prompt.
  */

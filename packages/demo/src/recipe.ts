@@ -39,7 +39,7 @@ const SFT_ARGS = {
  *   ordered right), and its tokenizer puts a space before each part (`add_prefix_space`, as
  *   PairRM's DeBERTa tokenizer does), so the word opening a candidate ("owl.") has the id it has in
  *   the prompt (" owl"): the copy check the judge lacked became an id match, and it stopped
- *   PREFERRING unlisted answers to the right one (25% -> 45% ordered right; README).
+ *   PREFERRING unlisted answers to the right one (`odd`: 25% -> 33-60% ordered right; README).
  * - a 96-prompt validation split for every choice; a 3600-prompt pool (up to 1200 a round).
  */
 export const DEFAULT_ASSET_RECIPE: AssetRecipe = {

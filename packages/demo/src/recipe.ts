@@ -22,7 +22,7 @@ const SFT_ARGS = {
 } as const;
 
 /**
- * How pi_0 and the judge are built (the first, uncached, build: about 2 minutes on 2 quiet cores).
+ * How pi_0 and the judge are built (the first, uncached, build: about 2.5 minutes on 2 quiet cores).
  * - pi_0 in two stages (issue 17, session 5). Stage 1 ("pretraining"): 6000 rows whose answers are
  *   all correct, 12 epochs; the tiny model then answers every validation prompt right (100%, greedy
  *   and sampled). Stage 2 (SFT): the 6000 mixed rows, 50% correct, mistakes only among the words the

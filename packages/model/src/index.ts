@@ -1,6 +1,7 @@
 export { llamaConfigToJson, MODEL_TYPES, parseLlamaConfig, TORCH_DTYPES, TRANSFORMERS_VERSION } from './config.ts';
 export type { LayerType, LlamaConfig, ModelType, RopeScaling } from './config.ts';
 export { architectureOf, ropeSpec } from './llama/architecture.ts';
+export { SHAPE_FIELDS } from './llama/params.ts';
 export type { Activation, Architecture, RopeSpec } from './llama/architecture.ts';
 export { countParameters, numel, parameterNames, parameterSpecs } from './parameters.ts';
 export type { ParameterInit, ParameterSpec } from './parameters.ts';

@@ -25,6 +25,7 @@ import {
   parseLlamaConfig,
   PRESET_NAMES,
   presetConfigForTokenizer,
+  SHAPE_FIELDS,
   syntheticCorpus,
   trainBpeTokenizer,
   writeCheckpoint,
@@ -46,13 +47,7 @@ const OPTIONS = ['out', 'preset', 'config', 'tokenizer', 'seed', 'vocab-size', '
  * for tests and benchmarks), the window and the dtype the weights are written in.
  */
 export const CONFIG_OVERRIDES = [
-  'vocab_size',
-  'hidden_size',
-  'intermediate_size',
-  'num_hidden_layers',
-  'num_attention_heads',
-  'num_key_value_heads',
-  'head_dim',
+  ...SHAPE_FIELDS,
   'max_position_embeddings',
   'sliding_window',
   'max_window_layers',

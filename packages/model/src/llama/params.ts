@@ -1,6 +1,17 @@
 import { parameterSpecs } from '../parameters.ts';
 import type { LlamaGraphConfig } from './config-types.ts';
 
+/** The config.json fields that fix the model's tensor shapes (each a positive integer). */
+export const SHAPE_FIELDS = [
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'head_dim',
+] as const satisfies readonly (keyof LlamaGraphConfig)[];
+
 /** One parameter tensor: its HF name and its shape (HF Linear weights are [out, in]). */
 export interface ParameterShape {
   name: string;
@@ -18,15 +29,7 @@ export function headDim(config: LlamaGraphConfig): number {
  */
 export function validateGraphConfig(config: LlamaGraphConfig): void {
   const problems: string[] = [];
-  for (const key of [
-    'vocab_size',
-    'hidden_size',
-    'intermediate_size',
-    'num_hidden_layers',
-    'num_attention_heads',
-    'num_key_value_heads',
-    'head_dim',
-  ] as const) {
+  for (const key of SHAPE_FIELDS) {
     const v = config[key];
     if (!Number.isInteger(v) || v <= 0) problems.push(`${key} must be a positive integer, got ${JSON.stringify(v)}`);
   }

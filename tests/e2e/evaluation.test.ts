@@ -7,8 +7,7 @@
  * - carries the table in the run view (GET /v1/runs/{id} `evaluation.table`) and in summary.json,
  *   and `./sppo run` prints it as the rounds finish.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
@@ -27,34 +26,27 @@ import {
   tripletShardKey,
   type EvalMetrics,
 } from '@sppo/core';
-import { runInitModel } from '../../packages/cli/src/commands/init-model.ts';
-import { startLocalStack, type LocalStack } from '../../packages/cli/src/local-stack.ts';
+import { startTinyLocalStack, type TinyLocalStack } from '../helpers/local-stack-fixture.ts';
+import { fastRunConfig, recipeYaml, testPrompts } from '../helpers/runs.ts';
 import { exitOf, sppoCli } from '../helpers/sppo-cli.ts';
 
 const ROUNDS = 2;
 const HOLDOUT = 2;
 const API_KEY = 'sk-e2e-evaluation-key';
 const RUN_DONE_MS = 240_000;
+let fixture: TinyLocalStack;
 let work: string;
-let stack: LocalStack;
+let stack: TinyLocalStack['stack'];
+let api: TinyLocalStack['api'];
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'sppo-e2e-eval-'));
-  expect(await runInitModel(['--out', join(work, 'base'), '--preset', 'tiny', '--seed', '7'])).toBe(0);
-  stack = await startLocalStack({ dataDir: join(work, 'emulator'), logDir: join(work, 'logs'), cacheDir: join(work, 'cache'), tenant: 'e2e', apiKey: API_KEY });
+  fixture = await startTinyLocalStack({ name: 'eval', apiKey: API_KEY });
+  ({ work, stack, api } = fixture);
 }, 90_000);
 
 afterAll(async () => {
-  await stack?.close();
-  if (work) await rm(work, { recursive: true, force: true });
+  await fixture?.close();
 });
-
-async function api(path: string): Promise<Record<string, unknown>> {
-  const res = await fetch(`${stack.gatewayUrl}${path}`, { headers: { authorization: `Bearer ${API_KEY}` } });
-  const body = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
 
 const text = async (key: string): Promise<string> => new TextDecoder().decode(await stack.store.getBytes(key));
 const jsonl = async <T>(key: string, parse: (v: unknown) => T): Promise<T[]> =>
@@ -65,31 +57,12 @@ const jsonl = async <T>(key: string, parse: (v: unknown) => T): Promise<T[]> =>
 
 test('a 2-round run with eval_holdout evaluates both rounds, never trains on a held-out prompt, and shows the table', async () => {
   const recipe = join(work, 'recipe.yaml');
-  await writeFile(
-    recipe,
-    [
-      `model_name_or_path: ${JSON.stringify(join(work, 'base'))}`,
-      'judge_model: "rule:length"',
-      `num_iterations: ${ROUNDS}`,
-      'prompts_per_iteration: 4',
-      'prompts_per_shard: 2',
-      'samples_per_prompt: 3',
-      'max_new_tokens: 6',
-      'temperature: 1',
-      'optim: adamw',
-      'learning_rate: 0.001',
-      'warmup_ratio: 0',
-      'beta: 0.1',
-      'per_device_train_batch_size: 2',
-      'max_length: 48',
-      'max_prompt_length: 24',
-      `eval_holdout: ${HOLDOUT}`,
-      'eval_samples_per_prompt: 2',
-      'prompts:',
-      ...Array.from({ length: 4 * ROUNDS + HOLDOUT }, (_, i) => `  - "Question ${i}: name a colour."`),
-      '',
-    ].join('\n'),
-  );
+  const config = fastRunConfig({
+    model: fixture.baseDir,
+    rounds: ROUNDS,
+    extra: { samples_per_prompt: 3, eval_holdout: HOLDOUT, eval_samples_per_prompt: 2, prompts: testPrompts(4 * ROUNDS + HOLDOUT) },
+  });
+  await writeFile(recipe, recipeYaml(config));
   const run = sppoCli(['run', recipe, `--gateway=${stack.gatewayUrl}`, `--api-key=${API_KEY}`, '--interval=1']);
   let output = '';
   run.stdout!.on('data', (d: Buffer) => (output += d.toString()));

@@ -9,6 +9,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { fastRunConfig, recipeYaml } from '../helpers/runs.ts';
 import { exitOf, sppoCli as cli, startSppoUp, type SppoUp } from '../helpers/sppo-cli.ts';
 import { runInitModel } from '../../packages/cli/src/commands/init-model.ts';
 
@@ -44,29 +45,7 @@ test('a run submitted once goes through two rounds by itself, then Ctrl-C stops 
   expect((await fetch(`${gatewayUrl}/`)).headers.get('content-type')).toContain('text/html');
 
   const recipe = join(work, 'recipe.yaml');
-  await writeFile(
-    recipe,
-    [
-      `model_name_or_path: ${JSON.stringify(join(work, 'base'))}`,
-      'judge_model: "rule:length"',
-      `num_iterations: ${ROUNDS}`,
-      'prompts_per_iteration: 4',
-      'prompts_per_shard: 2',
-      'samples_per_prompt: 3',
-      'max_new_tokens: 6',
-      'temperature: 1',
-      'optim: adamw',
-      'learning_rate: 0.001',
-      'warmup_ratio: 0',
-      'beta: 0.1',
-      'per_device_train_batch_size: 2',
-      'max_length: 48',
-      'max_prompt_length: 24',
-      'prompts:',
-      ...Array.from({ length: 8 }, (_, i) => `  - "Question ${i}: name a colour."`),
-      '',
-    ].join('\n'),
-  );
+  await writeFile(recipe, recipeYaml(fastRunConfig({ model: join(work, 'base'), rounds: ROUNDS, extra: { samples_per_prompt: 3 } })));
   const run = cli(['run', recipe, `--gateway=${gatewayUrl}`, `--api-key=${API_KEY}`, '--interval=1']);
   let runOutput = '';
   run.stdout!.on('data', (d: Buffer) => (runOutput += d.toString()));

@@ -4,61 +4,30 @@
  * writes it in PEFT's format under checkpoints/{t+1}/adapter/ beside the merged pi_{t+1}, which
  * the next round samples from: checkpoint t+1 is exactly checkpoint t with adapter t merged in.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { checkpointPrefix } from '@sppo/core';
 import { mergeLora, parseLlamaConfig, readCheckpoint, readPeftAdapter, readSafetensors } from '@sppo/model';
-import { runInitModel } from '../../packages/cli/src/commands/init-model.ts';
-import { startLocalStack, type LocalStack } from '../../packages/cli/src/local-stack.ts';
+import { startTinyLocalStack, type TinyLocalStack } from '../helpers/local-stack-fixture.ts';
+import { fastRunConfig } from '../helpers/runs.ts';
 
 const ROUNDS = 2;
-const API_KEY = 'sk-e2e-lora-key';
-let work: string;
-let stack: LocalStack;
+let fixture: TinyLocalStack;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'sppo-e2e-lora-'));
-  expect(await runInitModel(['--out', join(work, 'base'), '--preset', 'tiny', '--seed', '7'])).toBe(0);
-  stack = await startLocalStack({ dataDir: join(work, 'emulator'), logDir: join(work, 'logs'), cacheDir: join(work, 'cache'), tenant: 'e2e', apiKey: API_KEY });
+  fixture = await startTinyLocalStack({ name: 'lora', apiKey: 'sk-e2e-lora-key' });
 }, 90_000);
 
 afterAll(async () => {
-  await stack?.close();
-  if (work) await rm(work, { recursive: true, force: true });
+  await fixture?.close();
 });
 
-async function api(path: string, init: RequestInit = {}): Promise<Record<string, unknown>> {
-  const res = await fetch(`${stack.gatewayUrl}${path}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' } });
-  const body = (await res.json()) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
 test('a two-round use_peft run completes; each checkpoint is the previous one with its round\'s PEFT adapter merged', async () => {
-  const config = {
-    model_name_or_path: join(work, 'base'),
-    judge_model: 'rule:length',
-    num_iterations: ROUNDS,
-    prompts_per_iteration: 4,
-    prompts_per_shard: 2,
-    samples_per_prompt: 3,
-    max_new_tokens: 6,
-    temperature: 1,
-    optim: 'adamw',
-    learning_rate: 0.01,
-    warmup_ratio: 0,
-    beta: 0.1,
-    per_device_train_batch_size: 2,
-    max_length: 48,
-    max_prompt_length: 24,
-    use_peft: true,
-    lora_r: 4,
-    lora_alpha: 8,
-    lora_target_modules: ['all-linear'],
-    prompts: Array.from({ length: 8 }, (_, i) => `Question ${i}: name a colour.`),
-  };
+  const { api, stack, baseDir } = fixture;
+  const config = fastRunConfig({
+    model: baseDir,
+    rounds: ROUNDS,
+    extra: { samples_per_prompt: 3, learning_rate: 0.01, use_peft: true, lora_r: 4, lora_alpha: 8, lora_target_modules: ['all-linear'] },
+  });
   const runId = (await api('/v1/runs', { method: 'POST', body: JSON.stringify(config) })).run_id as string;
   const deadline = Date.now() + 240_000;
   let view = await api(`/v1/runs/${runId}`);
@@ -75,7 +44,7 @@ test('a two-round use_peft run completes; each checkpoint is the previous one wi
   };
   const modelConfig = parseLlamaConfig(JSON.parse(new TextDecoder().decode(await stack.store.getBytes(`${checkpointPrefix(runId, 1)}config.json`))));
   // Round 0 samples from the base folder itself; later rounds from the run's checkpoints.
-  let previous: Map<string, Float32Array> = (await readCheckpoint(join(work, 'base'), { requireComplete: false })).weights;
+  let previous: Map<string, Float32Array> = (await readCheckpoint(baseDir, { requireComplete: false })).weights;
   for (let t = 0; t < ROUNDS; t++) {
     const prefix = checkpointPrefix(runId, t + 1);
     const adapterConfig = new TextDecoder().decode(await stack.store.getBytes(`${prefix}adapter/adapter_config.json`));

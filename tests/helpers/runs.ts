@@ -152,3 +152,16 @@ export function rowDefects(audit: RunAudit): { lost: number; duplicated: number;
   return { lost, duplicated, details };
 }
 
+
+/**
+ * A run config as the YAML recipe `./sppo run FILE` reads: one `key: value` line per field, the
+ * value written as JSON (a YAML flow scalar or sequence), lists as block sequences.
+ */
+export function recipeYaml(config: Record<string, unknown>): string {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(config)) {
+    if (Array.isArray(value)) lines.push(`${key}:`, ...value.map((item) => `  - ${JSON.stringify(item)}`));
+    else lines.push(`${key}: ${JSON.stringify(value)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

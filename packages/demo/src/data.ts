@@ -14,7 +14,7 @@
  */
 import { createRng, hashString, type Rng } from '@sppo/model';
 import { oracleProbability } from './oracle.ts';
-import { ALL_WORDS, CATEGORIES, promptSpace, renderResponse, STYLES, TASK_KINDS, type Style, type TaskKind, type TaskPrompt } from './task.ts';
+import { ALL_WORDS, CATEGORIES, listedWords, promptSpace, renderResponse, STYLES, TASK_KINDS, type Style, type TaskKind, type TaskPrompt } from './task.ts';
 
 export interface DemoDataOptions {
   seed?: number;
@@ -135,14 +135,14 @@ function listedDistractors(item: TaskPrompt): readonly string[] {
  * other word. Telling them from the correct answer takes a copy check against the prompt.
  */
 export function blindSpotAnswers(item: TaskPrompt): string[] {
-  const listed = new Set(item.prompt.replace(/[^a-z ]/g, ' ').split(/\s+/));
   if (item.kind === 'repeat') return ALL_WORDS.filter((w) => w !== item.answer);
   if (item.kind === 'pick') {
     const named = Object.values(CATEGORIES).find((words) => (words as readonly string[]).includes(item.answer)) as readonly string[];
     return named.filter((w) => w !== item.answer);
   }
   // (an `odd` prompt's distractors are the named category's members)
-  return ALL_WORDS.filter((w) => !listed.has(w) && !item.distractors.includes(w));
+  const listed = listedWords(item.prompt);
+  return ALL_WORDS.filter((w) => !listed.includes(w) && !item.distractors.includes(w));
 }
 
 /** A wrong answer for a judge pair: any other vocabulary word with `unlistedRate`, else pi_0's kind. */

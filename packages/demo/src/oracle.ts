@@ -20,7 +20,7 @@
  * which every style wins exactly half the time. So the optimal policy answers correctly in every
  * style with probability 1/3 each (styleNashEquilibrium).
  */
-import { parseResponse, solvePrompt, STYLES, type Style } from './task.ts';
+import { listedWords, parseResponse, solvePrompt, STYLES, type Style } from './task.ts';
 
 export const QUALITY_WEIGHT = 3;
 export const STYLE_WEIGHT = 1;
@@ -66,10 +66,7 @@ export function answerKind(prompt: string, response: string): AnswerKind {
   const judged = judgeResponse(prompt, response);
   if (judged.quality === -1) return 'malformed';
   if (judged.correct) return 'correct';
-  // the words the prompt offers: after the colon ("...: pear, owl or plum?") or the word to repeat
-  const offered = /: ([a-z, ]+?)\?|the word ([a-z]+)\./.exec(prompt);
-  const listed = (offered?.[1] ?? offered?.[2] ?? '').split(/, | or /);
-  return listed.includes(judged.answer as string) ? 'listed' : 'unlisted';
+  return listedWords(prompt).includes(judged.answer as string) ? 'listed' : 'unlisted';
 }
 
 function sigmoid(z: number): number {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blindSpotAnswers, buildDemoData } from './data.ts';
 import { judgeResponse } from './oracle.ts';
-import { ALL_WORDS, CATEGORIES, parseResponse, promptSpace, renderResponse, solvePrompt, STYLES, TASK_KINDS } from './task.ts';
+import { ALL_WORDS, CATEGORIES, listedWords, parseResponse, promptSpace, renderResponse, solvePrompt, STYLES, TASK_KINDS } from './task.ts';
 
 describe('demo task', () => {
   it('renders and parses every style, and rejects anything else', () => {
@@ -126,6 +126,13 @@ describe('demo task', () => {
     expect(data.pretrain).toHaveLength(900);
     for (const row of data.pretrain) expect(parseResponse(row.response)?.answer, row.prompt).toBe(solvePrompt(row.prompt));
     expect(new Set(data.pretrain.map((r) => parseResponse(r.response)?.style)).size).toBe(3);
+  });
+
+  it('reads the words a prompt offers, raw or chat-templated', () => {
+    expect(listedWords('Which is not a fruit: pear, owl or plum?')).toEqual(['pear', 'owl', 'plum']);
+    expect(listedWords('<|user|>\nWhich is a fruit: plum or owl?<|end|>')).toEqual(['plum', 'owl']);
+    expect(listedWords('Repeat the word plum.')).toEqual(['plum']);
+    expect(listedWords('What is 3 plus 5?')).toEqual([]);
   });
 
   it('names as blind-spot answers only wrong words the prompt does not list and a category lookup cannot rule out', () => {

@@ -110,6 +110,16 @@ export function solvePrompt(prompt: string): string | undefined {
   return undefined;
 }
 
+/** The words a task prompt offers (raw or chat-templated): its options, or the word to repeat; else none. */
+export function listedWords(prompt: string): string[] {
+  let m = ODD.exec(prompt);
+  if (m) return [m[2], m[3], m[4]] as string[];
+  m = REPEAT.exec(prompt);
+  if (m) return [m[1] as string];
+  m = PICK.exec(prompt);
+  return m ? ([m[2], m[3]] as string[]) : [];
+}
+
 /**
  * "Which is not a fruit: pear, owl or plum?": two members of the category (in vocabulary order) and
  * one outsider at each of the three positions; 3 categories x 45 member pairs x 20 outsiders x 3.

@@ -13,7 +13,7 @@
  */
 import { join, resolve } from 'node:path';
 import { loadPairwiseJudge } from '@sppo/model';
-import { answerKind, DEFAULT_ASSET_RECIPE, ensureDemoAssets, judgeResponse, oracleProbability, readJudgeBudgets, samplePolicy, type AnswerKind, type AssetRecipe, type PolicySamples } from '../src/index.ts';
+import { answerKind, compareResponses, DEFAULT_ASSET_RECIPE, ensureDemoAssets, judgeResponse, readJudgeBudgets, samplePolicy, type AnswerKind, type AssetRecipe, type PolicySamples, type TaskPrompt } from '../src/index.ts';
 import { deepMerge, parseJson } from './recipe-args.ts';
 
 const options = new Map<string, string>();
@@ -51,30 +51,22 @@ for (const dir of checkpoints.length > 0 ? checkpoints : [assets.baseDir]) {
   const sampled = dir === assets.baseDir ? base : await samplePolicy(dir, prompts, sampling);
   const greedy = await samplePolicy(dir, prompts, { ...sampling, samplesPerPrompt: 1, temperature: 0 });
   console.log(`\n== ${dir}\nsampled (temperature 1, top_p 0.9, 8 a prompt):\n${answerTable(sampled)}\ngreedy:\n${answerTable(greedy)}`);
-  // The judge on this policy's samples against pi_0's, by kind of pair (both orders, debiased).
-  const batch: { prompt: string; candidate1: string; candidate2: string }[] = [];
-  const pairs: { type: string; oracle: number }[] = [];
-  prompts.forEach((p, i) => {
-    (sampled.player[i] ?? []).forEach((a, j) => {
-      const b = base.opponent[i]?.[j] as string;
-      const source = sampled.promptTexts[i] as string;
-      batch.push({ prompt: source, candidate1: a, candidate2: b }, { prompt: source, candidate1: b, candidate2: a });
-      const kinds = [answerKind(p.prompt, a), answerKind(p.prompt, b)].sort().join(' vs ');
-      const sameStyle = judgeResponse(p.prompt, a).style === judgeResponse(p.prompt, b).style;
-      pairs.push({ type: `${p.kind} ${kinds}, ${sameStyle ? 'same style' : 'two styles'}`, oracle: oracleProbability(p.prompt, a, b) });
-    });
-  });
-  const z = await judge.compare(batch);
+  // The judge on this policy's samples against pi_0's (both orders, debiased), by kind of pair.
+  const { pairs, decided, agreed } = await compareResponses(prompts, sampled.player, base.opponent, judge, sampled.promptTexts);
   const byType = new Map<string, { n: number; agreed: number }>();
-  pairs.forEach(({ type, oracle }, k) => {
-    if (oracle === 0.5) return; // undecided by the oracle
+  for (const { i, j, oracle, judgeLogit } of pairs) {
+    if (oracle === 0.5) continue; // undecided by the oracle
+    const p = prompts[i] as TaskPrompt;
+    const [a, b] = [sampled.player[i]?.[j] as string, base.opponent[i]?.[j] as string];
+    const kinds = [answerKind(p.prompt, a), answerKind(p.prompt, b)].sort().join(' vs ');
+    const sameStyle = judgeResponse(p.prompt, a).style === judgeResponse(p.prompt, b).style;
+    const type = `${p.kind} ${kinds}, ${sameStyle ? 'same style' : 'two styles'}`;
     const row = byType.get(type) ?? { n: 0, agreed: 0 };
     row.n++;
-    if ((z[2 * k] as number) - (z[2 * k + 1] as number) > 0 === oracle > 0.5) row.agreed++;
+    if (judgeLogit > 0 === oracle > 0.5) row.agreed++;
     byType.set(type, row);
-  });
-  const total = [...byType.values()].reduce((t, r) => ({ n: t.n + r.n, agreed: t.agreed + r.agreed }), { n: 0, agreed: 0 });
-  console.log(`judge vs oracle on decided pairs against pi_0 (% ordered as the oracle orders them): ${percent(total.agreed, total.n)} of ${total.n}`);
+  }
+  console.log(`judge vs oracle on decided pairs against pi_0 (% ordered as the oracle orders them): ${percent(agreed, decided)} of ${decided}`);
   for (const [type, row] of [...byType].sort()) console.log(`  ${type.padEnd(44)} ${String(row.n).padStart(4)}  ${percent(row.agreed, row.n)}`);
 }
 await judge.close?.();

@@ -64,6 +64,8 @@ export interface Comparison {
   /** Decided pairs (oracle P != 1/2) and how many of them the judge called the same way. */
   decided: number;
   agreed: number;
+  /** Every pair: prompt index i, sample index j, the oracle's P and the judge's debiased logit z(a,b) - z(b,a). */
+  pairs: { i: number; j: number; oracle: number; judgeLogit: number }[];
 }
 
 /**
@@ -94,6 +96,7 @@ export async function compareResponses(
   let k = 0;
   let decided = 0;
   let agreed = 0;
+  const pairs: Comparison['pairs'] = [];
   prompts.forEach((p, i) => {
     const o: number[] = [];
     const l: number[] = [];
@@ -102,6 +105,7 @@ export async function compareResponses(
       const po = oracleProbability(p.prompt, a, b);
       const debiased = (z[k] as number) - (z[k + 1] as number);
       k += 2;
+      pairs.push({ i, j, oracle: po, judgeLogit: debiased });
       o.push(po);
       l.push(sigmoid(debiased / 2));
       if (po !== 0.5) {
@@ -114,7 +118,7 @@ export async function compareResponses(
   });
   const wo = winRate(oracle);
   const wl = winRate(learned);
-  return { entry: { oracle: wo.mean, judge: wl.mean, ci95: { oracle: wo.ci95, judge: wl.ci95 } }, decided, agreed };
+  return { entry: { oracle: wo.mean, judge: wl.mean, ci95: { oracle: wo.ci95, judge: wl.ci95 } }, decided, agreed, pairs };
 }
 
 /** A style game: P[i][j] = P(style i beats style j) in STYLES order, and its Nash mix. */

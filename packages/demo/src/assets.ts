@@ -31,9 +31,10 @@ import {
   type JudgeTrainArgs,
   type LoadedTokenizer,
   type PresetName,
+  type TrainPolicyOptions,
   type TrainedTokenizer,
 } from '@sppo/model';
-import { buildDemoData, type DemoData, type DemoDataOptions } from './data.ts';
+import { buildDemoData, type DemoData, type DemoDataOptions, type SftRow } from './data.ts';
 import { DEFAULT_ASSET_RECIPE } from './recipe.ts';
 
 /** Bump when the task, the oracle or the recipe below changes in a way the hash cannot see. */
@@ -79,38 +80,33 @@ function policyTokenizer(data: DemoData, recipe: AssetRecipe['policy']): { train
 async function buildPolicy(dir: string, data: DemoData, recipe: AssetRecipe['policy'], log: (line: string) => void): Promise<Record<string, number>> {
   const { trained, tokenizer } = policyTokenizer(data, recipe);
   const config = presetConfigForTokenizer(recipe.preset, tokenizer, { maxPositionEmbeddings: recipe.contextLength });
+  // One training stage over `rows`, from `weights`: its args, result and summary numbers under `name/`.
+  const stage = async (name: string, rows: readonly SftRow[], input: TrainingArgsInput, weights: TrainPolicyOptions['weights'], label: string) => {
+    const args = parseTrainingArgs(input);
+    const result = await trainPolicy({
+      config,
+      weights,
+      data: prepareSftData(rows, { tokenizer, args }).data,
+      args,
+      padId: tokenizer.padId,
+      onStep: (entry, line) => {
+        if (entry.step % args.logging_steps === 0) log(`base policy (${label}): ${line}`);
+      },
+    });
+    const numbers = { [`${name}/loss`]: Number(result.summary['train/loss']), [`${name}/steps`]: Number(result.summary['train/steps']), [`${name}/runtime_s`]: Number(result.summary['train/runtime_s']) };
+    return { args, result, numbers };
+  };
   let weights = initializeWeights(config, { seed: recipe.seed });
-  const info: Record<string, number> = {};
+  let pretrained: Record<string, number> = {};
   // Stage 1 (when the recipe has one): all-correct rows, so pi_0 knows the rule of every kind before
   // stage 2's mixed rows teach it to hedge (issue 17: from mixed rows alone the tiny model never
   // learned `pick`, greedy 52%, and SPPO had no knowledge to elicit, only a rule to discover).
   if (recipe.pretrain !== undefined && data.pretrain.length > 0) {
-    const args = parseTrainingArgs(recipe.pretrain);
-    const result = await trainPolicy({
-      config,
-      weights,
-      data: prepareSftData(data.pretrain, { tokenizer, args }).data,
-      args,
-      padId: tokenizer.padId,
-      onStep: (entry, line) => {
-        if (entry.step % args.logging_steps === 0) log(`base policy (stage 1, correct rows): ${line}`);
-      },
-    });
-    weights = result.weights;
-    Object.assign(info, { 'pretrain/loss': Number(result.summary['train/loss']), 'pretrain/steps': Number(result.summary['train/steps']), 'pretrain/runtime_s': Number(result.summary['train/runtime_s']) });
+    const first = await stage('pretrain', data.pretrain, recipe.pretrain, weights, 'stage 1, correct rows');
+    weights = first.result.weights;
+    pretrained = first.numbers;
   }
-  const args = parseTrainingArgs(recipe.sft);
-  const prepared = prepareSftData(data.sft, { tokenizer, args });
-  const result = await trainPolicy({
-    config,
-    weights,
-    data: prepared.data,
-    args,
-    padId: tokenizer.padId,
-    onStep: (entry, line) => {
-      if (entry.step % args.logging_steps === 0) log(`base policy (SFT): ${line}`);
-    },
-  });
+  const { args, result, numbers } = await stage('sft', data.sft, recipe.sft, weights, 'SFT');
   await writeTrainedCheckpoint(dir, {
     base: { config, tokenizerJson: trained.tokenizerJson, tokenizerConfig: trained.tokenizerConfig },
     weights: result.weights,
@@ -119,7 +115,7 @@ async function buildPolicy(dir: string, data: DemoData, recipe: AssetRecipe['pol
     summary: result.summary,
     overwrite: true,
   });
-  return { ...info, 'sft/loss': Number(result.summary['train/loss']), 'sft/steps': Number(result.summary['train/steps']), 'sft/runtime_s': Number(result.summary['train/runtime_s']) };
+  return { ...pretrained, ...numbers };
 }
 
 async function buildJudge(dir: string, data: DemoData, recipe: AssetRecipe, log: (line: string) => void): Promise<Record<string, number>> {

@@ -28,6 +28,8 @@ export interface ModelFolder {
   numKeyValueHeads: number | undefined;
   headDim: number | undefined;
   chatTemplate: string | undefined;
+  /** config.json as read ({} without one), so nothing reads it again (the shared-cache graph is built from it). */
+  config: Readonly<Record<string, unknown>>;
 }
 
 export interface LoadModelFolderOptions {
@@ -107,5 +109,6 @@ export async function loadModelFolder(dirInput: string, { requireComplete = fals
     numKeyValueHeads: positiveInt(config.num_key_value_heads) ?? heads,
     headDim: positiveInt(config.head_dim) ?? (heads !== undefined && hidden !== undefined ? hidden / heads : undefined),
     chatTemplate: tokenizer.chatTemplate,
+    config,
   };
 }

@@ -7,7 +7,7 @@
  * data, at the cost of extra copies while it loads). Anything else (an optimum export, a config
  * the shared-cache graph does not cover, a non-CPU provider) runs the folder's ONNX file.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCheckpointWeights } from '../checkpoint-weights.ts';
 import { parseLlamaConfig } from '../config.ts';
@@ -57,7 +57,7 @@ async function buildForFolder(folder: ModelFolder, executionProvider: string, mo
   if (blocker !== undefined) return blocker;
   let config;
   try {
-    config = parseLlamaConfig(JSON.parse(await readFile(join(folder.dir, 'config.json'), 'utf8')));
+    config = parseLlamaConfig(folder.config);
   } catch (e) {
     return `its config.json is not one the engine builds (${(e as Error).message.split('\n')[0]})`;
   }

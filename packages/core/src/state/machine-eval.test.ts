@@ -1,100 +1,18 @@
 // The evaluation stage in the round state machine (issue 21): when it starts, what it reuses, that
 // the run completes only once the last evaluation is written, and duplicates / resume.
 import { describe, expect, it } from 'vitest';
-import {
-  checkpointCompleteKey,
-  evalGenerateMarkerKey,
-  evalGenerationShardKey,
-  evalJudgeMarkerKey,
-  evalJudgmentShardKey,
-  evalManifestKey,
-  evalMetricsKey,
-  failureKey,
-  generationShardKey,
-  manifestKey,
-  runConfigKey,
-  tripletShardKey,
-} from '../keys.ts';
-import type { RunEvent, Task } from '../schemas/messages.ts';
-import type { RunStatus } from '../schemas/records.ts';
-import { advance, type Command } from './machine.ts';
+import type { Task } from '../schemas/messages.ts';
 import { deriveEvalProgress, deriveRunState } from './run-state.ts';
+import { MachineHost } from './test-host.ts';
 
 const RUN = 'evalrun';
 const SHARDS = 1;
 const EVAL_SHARDS = 2;
 
-/** An in-memory host of the machine with the evaluation's commands; workers write outputs and answer with events. */
-class EvalHost {
-  keys = new Set<string>([runConfigKey(RUN), checkpointCompleteKey(RUN, 0)]);
-  status: RunStatus | undefined;
-  tasks: Task[] = [];
-  log: Command[] = [];
-  readonly rounds: number;
-  readonly evalEvery: number;
+/** The machine's test host (test-host.ts) with the evaluation stage: EVAL_SHARDS evaluation shards. */
+class EvalHost extends MachineHost {
   constructor(rounds: number, evalEvery = 1) {
-    this.rounds = rounds;
-    this.evalEvery = evalEvery;
-  }
-  handle(event: RunEvent): Command[] {
-    const state = deriveRunState({
-      runId: RUN,
-      keys: this.keys,
-      numIterations: this.rounds,
-      shardCount: SHARDS,
-      evalShardCount: EVAL_SHARDS,
-      evalEvery: this.evalEvery,
-      ...(this.status === undefined ? {} : { status: this.status }),
-    });
-    const { commands } = advance(state, event);
-    for (const c of commands) this.execute(c);
-    return commands;
-  }
-  execute(c: Command): void {
-    this.log.push(c);
-    if (c.kind === 'write_manifest') this.keys.add(manifestKey(RUN, c.round));
-    else if (c.kind === 'enqueue_generate') for (const shard of c.shards) this.tasks.push({ type: 'generate', run_id: RUN, round: c.round, shard });
-    else if (c.kind === 'enqueue_judge') this.tasks.push({ type: 'judge', run_id: RUN, round: c.round, shard: c.shard });
-    else if (c.kind === 'enqueue_train') this.tasks.push({ type: 'train', run_id: RUN, round: c.round });
-    else if (c.kind === 'write_eval_manifest') this.keys.add(evalManifestKey(RUN, c.round));
-    else if (c.kind === 'enqueue_eval_generate') {
-      this.tasks.push({ type: 'eval_generate', run_id: RUN, round: c.round, policy: c.policy, shard: c.shard });
-      this.keys.add(evalGenerateMarkerKey(RUN, c.policy, c.shard));
-    } else if (c.kind === 'enqueue_eval_judge') {
-      this.tasks.push({ type: 'eval_judge', run_id: RUN, round: c.round, shard: c.shard });
-      this.keys.add(evalJudgeMarkerKey(RUN, c.round, c.shard));
-    } else if (c.kind === 'write_eval_metrics') this.keys.add(evalMetricsKey(RUN, c.round));
-    else if (c.kind === 'complete_run') this.status = 'completed';
-    else if (c.kind === 'set_status') this.status = c.status;
-    else if (c.kind === 'record_failure') this.keys.add(failureKey(RUN, c.stage, c.round, c.shard));
-  }
-  work(task: Task): RunEvent {
-    switch (task.type) {
-      case 'generate':
-        this.keys.add(generationShardKey(RUN, task.round, task.shard));
-        return { type: 'shard.generated', run_id: RUN, round: task.round, shard: task.shard };
-      case 'judge':
-        this.keys.add(tripletShardKey(RUN, task.round, task.shard));
-        return { type: 'shard.judged', run_id: RUN, round: task.round, shard: task.shard };
-      case 'train':
-        this.keys.add(checkpointCompleteKey(RUN, task.round + 1));
-        return { type: 'checkpoint.ready', run_id: RUN, round: task.round };
-      case 'eval_generate':
-        this.keys.add(evalGenerationShardKey(RUN, task.policy, task.shard));
-        return { type: 'eval.generated', run_id: RUN, policy: task.policy, shard: task.shard };
-      case 'eval_judge':
-        this.keys.add(evalJudgmentShardKey(RUN, task.round, task.shard));
-        return { type: 'eval.judged', run_id: RUN, round: task.round, shard: task.shard };
-    }
-  }
-  drain(deliveries = 1): void {
-    for (let task = this.tasks.shift(); task !== undefined; task = this.tasks.shift()) {
-      const event = this.work(task);
-      for (let d = 0; d < deliveries; d++) this.handle(event);
-    }
-  }
-  started(kind: Command['kind']): string[] {
-    return this.log.filter((c) => c.kind === kind).map((c) => JSON.stringify(c));
+    super({ runId: RUN, iterations: rounds, shards: SHARDS, evalShards: EVAL_SHARDS, evalEvery });
   }
 }
 

@@ -1,87 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkpointCompleteKey,
-  enqueuedMarkerKey,
-  failureKey,
   generationShardKey,
   manifestKey,
   runConfigKey,
   tripletShardKey,
 } from '../keys.ts';
-import type { RunEvent, Task } from '../schemas/messages.ts';
-import type { RunStatus } from '../schemas/records.ts';
-import { advance, type Command } from './machine.ts';
-import { currentRound, deriveRoundProgress, deriveRunState, type RunState } from './run-state.ts';
+import type { Task } from '../schemas/messages.ts';
+import { advance } from './machine.ts';
+import { currentRound, deriveRoundProgress, deriveRunState } from './run-state.ts';
+import { MachineHost } from './test-host.ts';
 
 const RUN = 'demo';
 const ITERATIONS = 3;
 const SHARDS = 2;
 
-/** A tiny host: an in-memory bucket (key set), a task queue and the status record. */
-class Host {
-  keys = new Set<string>([runConfigKey(RUN), checkpointCompleteKey(RUN, 0)]);
-  status: RunStatus | undefined;
-  tasks: Task[] = [];
-  log: Command[] = [];
-  derive(): RunState {
-    return deriveRunState({ runId: RUN, keys: this.keys, numIterations: ITERATIONS, shardCount: SHARDS, ...(this.status === undefined ? {} : { status: this.status }) });
-  }
-  /** Derive, advance, execute (the module header's contract); returns the commands. */
-  handle(event: RunEvent): Command[] {
-    const { commands } = advance(this.derive(), event);
-    for (const command of commands) this.execute(command);
-    return commands;
-  }
-  execute(command: Command): void {
-    this.log.push(command);
-    switch (command.kind) {
-      case 'write_manifest':
-        this.keys.add(manifestKey(RUN, command.round));
-        break;
-      case 'enqueue_generate':
-        for (const shard of command.shards) this.tasks.push({ type: 'generate', run_id: RUN, round: command.round, shard });
-        break;
-      case 'enqueue_judge':
-        this.tasks.push({ type: 'judge', run_id: RUN, round: command.round, shard: command.shard });
-        this.keys.add(enqueuedMarkerKey(RUN, command.round, 'judge', command.shard));
-        break;
-      case 'enqueue_train':
-        this.tasks.push({ type: 'train', run_id: RUN, round: command.round });
-        this.keys.add(enqueuedMarkerKey(RUN, command.round, 'train'));
-        break;
-      case 'set_status':
-        this.status = command.status;
-        break;
-      case 'complete_run':
-        this.status = 'completed';
-        break;
-      case 'record_failure':
-        this.keys.add(failureKey(RUN, command.stage, command.round, command.shard));
-        break;
-    }
-  }
-  /** A worker doing one task: writes its output, returns the event it publishes. */
-  work(task: Task): RunEvent {
-    if (task.type === 'generate') {
-      this.keys.add(generationShardKey(RUN, task.round, task.shard));
-      return { type: 'shard.generated', run_id: RUN, round: task.round, shard: task.shard };
-    }
-    if (task.type === 'judge') {
-      this.keys.add(tripletShardKey(RUN, task.round, task.shard));
-      return { type: 'shard.judged', run_id: RUN, round: task.round, shard: task.shard };
-    }
-    this.keys.add(checkpointCompleteKey(RUN, task.round + 1));
-    return { type: 'checkpoint.ready', run_id: RUN, round: task.round };
-  }
-  /** Runs workers until the queue is empty; `deliveries` > 1 delivers every event again. */
-  drain(deliveries = 1): void {
-    for (let task = this.tasks.shift(); task !== undefined; task = this.tasks.shift()) {
-      const event = this.work(task);
-      for (let d = 0; d < deliveries; d++) this.handle(event);
-    }
-  }
-  count(kind: Command['kind']): number {
-    return this.log.filter((c) => c.kind === kind).length;
+/** The machine's test host (test-host.ts) for this file's run: ITERATIONS rounds of SHARDS shards. */
+class Host extends MachineHost {
+  constructor() {
+    super({ runId: RUN, iterations: ITERATIONS, shards: SHARDS });
   }
 }
 

@@ -1,15 +1,15 @@
 // `./sppo sft --use_peft=true` and `./sppo train --use_peft=true` with TRL's lora_* option names:
 // the checkpoint holds the merged weights and the PEFT adapter in adapter/; bad LoRA options are
 // usage errors naming the field and its valid values.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bf16BitsToFloat, floatToBf16Bits } from '@sppo/autodiff';
 import { mergeLora, readCheckpoint, readPeftAdapter, syntheticCorpus } from '@sppo/model';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.ts';
 import { runInitModel } from './init-model.ts';
 import { runSft } from './sft.ts';
+import { captureOutput, createTinyModel } from './test-fixtures.ts';
 import { runTrain } from './train.ts';
 
 let dir: string;
@@ -17,21 +17,13 @@ let model: string;
 let stderr: string[];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sppo-lora-cli-'));
-  model = join(dir, 'tiny');
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  await runInitModel(['--out', model, '--preset=tiny', '--seed=3']);
+  ({ dir, model } = await createTinyModel('sppo-lora-cli-'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  stderr = captureOutput();
 });
 
 describe('use_peft on the command line', () => {

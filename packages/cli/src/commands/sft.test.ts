@@ -1,11 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSequenceScorer, readCheckpoint, syntheticCorpus, tokenizeForTraining, type Checkpoint } from '@sppo/model';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.ts';
-import { runInitModel } from './init-model.ts';
 import { runSft } from './sft.ts';
+import { captureOutput, createTinyModel } from './test-fixtures.ts';
 import { runTrain } from './train.ts';
 
 let dir: string;
@@ -13,21 +12,13 @@ let model: string;
 let stderr: string[];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'sppo-sft-'));
-  model = join(dir, 'tiny');
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  await runInitModel(['--out', model, '--preset=tiny', '--seed=3']);
+  ({ dir, model } = await createTinyModel('sppo-sft-'));
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 beforeEach(() => {
-  stderr = [];
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  stderr = captureOutput();
 });
 
 async function meanNll(ck: Checkpoint, rows: { prompt: string; response: string }[]): Promise<number> {
